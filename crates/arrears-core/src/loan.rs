@@ -1,0 +1,451 @@
+//! A loan's servicing state and how it moves through business days: installments falling due,
+//! grace, penalty and compound interest, late fees, the all-in cost cap, days past due,
+//! buckets and classification.
+//!
+//! The state is a pure function of the terms, the payments and the business date: advancing a
+//! state day by day, in one jump, or replaying it from disbursement gives the same result.
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::money::Amount;
+use crate::rate::{div_round, mul_div, Rate, Rounding, RATE_SCALE};
+use crate::schedule::{day_count_interest, schedule};
+use crate::status::{Bucket, Classification, StatusChange};
+use crate::terms::{Component, LateFeeRule, LoanTerms};
+
+/// An amount for each component of a debt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Components {
+    pub fee: Amount,
+    pub penalty: Amount,
+    pub compound: Amount,
+    pub interest: Amount,
+    pub principal: Amount,
+}
+
+impl Components {
+    pub fn get(&self, c: Component) -> Amount {
+        match c {
+            Component::Fee => self.fee,
+            Component::Penalty => self.penalty,
+            Component::Compound => self.compound,
+            Component::Interest => self.interest,
+            Component::Principal => self.principal,
+        }
+    }
+
+    pub fn get_mut(&mut self, c: Component) -> &mut Amount {
+        match c {
+            Component::Fee => &mut self.fee,
+            Component::Penalty => &mut self.penalty,
+            Component::Compound => &mut self.compound,
+            Component::Interest => &mut self.interest,
+            Component::Principal => &mut self.principal,
+        }
+    }
+
+    pub fn total(&self) -> Amount {
+        Component::ALL.iter().map(|&c| self.get(c)).sum()
+    }
+
+    pub fn plus(&self, other: &Components) -> Components {
+        let mut out = *self;
+        for c in Component::ALL {
+            *out.get_mut(c) += other.get(c);
+        }
+        out
+    }
+
+    pub fn minus(&self, other: &Components) -> Components {
+        let mut out = *self;
+        for c in Component::ALL {
+            *out.get_mut(c) -= other.get(c);
+        }
+        out
+    }
+}
+
+/// One installment: what was charged to it and what has been paid against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallmentState {
+    pub n: u32,
+    pub due_date: Date,
+    /// Interest the schedule sets; it is charged when the installment falls due (or earlier,
+    /// when a payment reaches it first).
+    pub scheduled_interest: Amount,
+    pub interest_charged: bool,
+    pub late_fee_charged: bool,
+    pub charged: Components,
+    pub paid: Components,
+    /// The business date the installment was fully paid, if it was.
+    pub settled_on: Option<Date>,
+}
+
+impl InstallmentState {
+    pub fn outstanding(&self) -> Components {
+        self.charged.minus(&self.paid)
+    }
+
+    /// Nothing owed now and nothing left to charge.
+    pub fn is_settled(&self) -> bool {
+        self.outstanding().total().is_zero() && (self.interest_charged || self.scheduled_interest.is_zero())
+    }
+
+    /// Days past due on `date`: days since the due date while anything of it is unpaid.
+    pub fn dpd_on(&self, date: Date) -> u32 {
+        if self.due_date < date && !self.outstanding().total().is_zero() {
+            self.due_date.days_until(date) as u32
+        } else {
+            0
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoanStatus {
+    Active,
+    PaidOff,
+    WrittenOff,
+}
+
+/// The running account of the all-in cost cap. Each day adds the outstanding principal times
+/// the cap rate to the budget; charges may never exceed the budget divided by the day basis.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostCapAccount {
+    /// Σ over days of outstanding principal (minor units) × cap rate (parts per 10^8).
+    pub budget_scaled: i128,
+    /// All charges so far: interest, penalty, compound interest and fees.
+    pub charged: Amount,
+    /// What the cap stopped the engine from charging.
+    pub forgone: Amount,
+    /// The first business date the cap stopped a charge.
+    pub first_applied_on: Option<Date>,
+}
+
+/// Everything the engine knows about one loan on its `as_of` business date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoanState {
+    pub as_of: Date,
+    pub status: LoanStatus,
+    pub closed_on: Option<Date>,
+    pub installments: Vec<InstallmentState>,
+    pub dpd: u32,
+    pub bucket: Bucket,
+    pub class: Classification,
+    pub cap: CostCapAccount,
+    pub late_fees_total: Amount,
+    /// Restructured loans stay at least special mention until this date.
+    pub restructured_until: Option<Date>,
+    /// Every bucket or class move, oldest first.
+    pub history: Vec<StatusChange>,
+}
+
+/// What happened to a loan while it moved forward, for the batch log and the notifications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "event")]
+pub enum LoanEvent {
+    InstallmentDue { date: Date, n: u32, interest: Amount },
+    GraceExpired { date: Date, n: u32, late_fee: Amount },
+    CostCapApplied { date: Date, forgone: Amount },
+    StatusChanged(StatusChange),
+    PaidOff { date: Date },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoanError {
+    #[error("date: {to} is before the loan's business date {as_of}; the business date only moves forward")]
+    BackInTime { as_of: Date, to: Date },
+    #[error("date: {date} must be the loan's business date {as_of}; advance the loan first")]
+    NotAsOf { as_of: Date, date: Date },
+    #[error("amount: {0} must be more than 0")]
+    NonPositiveAmount(Amount),
+    #[error("amount: {amount} is more than the {payoff} needed to pay the loan off")]
+    Overpayment { amount: Amount, payoff: Amount },
+    #[error("loan: it is {0:?} and takes no more payments")]
+    NotActive(LoanStatus),
+}
+
+impl LoanState {
+    /// The loan on its disbursement date: the whole principal owed, nothing charged yet.
+    pub fn disburse(terms: &LoanTerms) -> LoanState {
+        let installments = schedule(terms)
+            .into_iter()
+            .map(|line| InstallmentState {
+                n: line.n,
+                due_date: line.due_date,
+                scheduled_interest: line.interest,
+                interest_charged: false,
+                late_fee_charged: false,
+                charged: Components { principal: line.principal, ..Components::default() },
+                paid: Components::default(),
+                settled_on: None,
+            })
+            .collect();
+        LoanState {
+            as_of: terms.start_date(),
+            status: LoanStatus::Active,
+            closed_on: None,
+            installments,
+            dpd: 0,
+            bucket: Bucket::M0,
+            class: Classification::Normal,
+            cap: CostCapAccount::default(),
+            late_fees_total: Amount::ZERO,
+            restructured_until: None,
+            history: Vec::new(),
+        }
+    }
+
+    /// Total charged so far, by component (the principal is the disbursed amount).
+    pub fn charged(&self) -> Components {
+        self.installments.iter().fold(Components::default(), |acc, i| acc.plus(&i.charged))
+    }
+
+    /// Total paid so far, by component.
+    pub fn paid(&self) -> Components {
+        self.installments.iter().fold(Components::default(), |acc, i| acc.plus(&i.paid))
+    }
+
+    /// Owed now, by component, including principal not yet due.
+    pub fn outstanding(&self) -> Components {
+        self.charged().minus(&self.paid())
+    }
+
+    /// Owed now on installments whose due date has come.
+    pub fn due(&self) -> Components {
+        self.installments
+            .iter()
+            .filter(|i| i.due_date <= self.as_of)
+            .fold(Components::default(), |acc, i| acc.plus(&i.outstanding()))
+    }
+
+    pub fn principal_outstanding(&self) -> Amount {
+        self.installments.iter().map(|i| i.charged.principal - i.paid.principal).sum()
+    }
+
+    /// The due date of the oldest installment still unpaid after its due date.
+    pub fn oldest_unpaid_due(&self) -> Option<Date> {
+        self.installments.iter().find(|i| i.due_date < self.as_of && !i.outstanding().total().is_zero()).map(|i| i.due_date)
+    }
+
+    /// The first installment not yet due that still has something to pay or charge.
+    pub(crate) fn current_index(&self) -> Option<usize> {
+        self.installments.iter().position(|i| i.due_date > self.as_of && !i.is_settled())
+    }
+
+    /// Moves the loan forward to `to`, one business day at a time.
+    pub fn advance(&mut self, terms: &LoanTerms, to: Date) -> Result<Vec<LoanEvent>, LoanError> {
+        if to < self.as_of {
+            return Err(LoanError::BackInTime { as_of: self.as_of, to });
+        }
+        let mut events = Vec::new();
+        while self.as_of < to {
+            let day = self.as_of.add_days(1);
+            if self.status == LoanStatus::Active {
+                self.step_day(terms, day, &mut events);
+            } else {
+                self.as_of = day;
+            }
+            if self.status != LoanStatus::Active {
+                self.as_of = to;
+            }
+        }
+        Ok(events)
+    }
+
+    fn step_day(&mut self, terms: &LoanTerms, day: Date, events: &mut Vec<LoanEvent>) {
+        let basis = terms.day_count().basis();
+        let forgone_before = self.cap.forgone;
+        // The budget grows by the principal owed at the start of the day.
+        self.cap.budget_scaled += self.principal_outstanding().0 as i128 * terms.rules().cost_cap_annual.parts_per_1e8() as i128;
+        self.as_of = day;
+
+        let penalty_rate = terms.penalty_rate();
+        let grace = terms.grace_days();
+        for k in 0..self.installments.len() {
+            let inst = &self.installments[k];
+            if inst.due_date == day && !inst.interest_charged {
+                let want = inst.scheduled_interest;
+                let allowed = self.cap_allow(want, basis, day);
+                let inst = &mut self.installments[k];
+                inst.interest_charged = true;
+                inst.charged.interest += allowed;
+                events.push(LoanEvent::InstallmentDue { date: day, n: inst.n, interest: allowed });
+                continue;
+            }
+            let dpd = inst.dpd_on(day);
+            if dpd <= grace {
+                continue;
+            }
+            let owed = inst.outstanding();
+            let penalty = daily_amount(owed.principal, penalty_rate, basis);
+            let compound =
+                if terms.rules().compound_interest { daily_amount(owed.interest, penalty_rate, basis) } else { Amount::ZERO };
+            let penalty = self.cap_allow(penalty, basis, day);
+            let compound = self.cap_allow(compound, basis, day);
+            self.installments[k].charged.penalty += penalty;
+            self.installments[k].charged.compound += compound;
+            if dpd == grace + 1 && !self.installments[k].late_fee_charged {
+                let fee = self.late_fee_for(terms, k);
+                let fee = self.cap_allow(fee, basis, day);
+                let inst = &mut self.installments[k];
+                inst.late_fee_charged = true;
+                inst.charged.fee += fee;
+                self.late_fees_total += fee;
+                events.push(LoanEvent::GraceExpired { date: day, n: inst.n, late_fee: fee });
+            }
+        }
+        if self.cap.forgone > forgone_before {
+            events.push(LoanEvent::CostCapApplied { date: day, forgone: self.cap.forgone - forgone_before });
+        }
+        self.refresh_status(terms, events);
+    }
+
+    /// The late fee an installment owes when its grace ends, within the per-installment and
+    /// per-loan caps.
+    fn late_fee_for(&self, terms: &LoanTerms, k: usize) -> Amount {
+        let rule = terms.rules().late_fee;
+        let inst = &self.installments[k];
+        let fee = match rule.rule {
+            LateFeeRule::None => Amount::ZERO,
+            LateFeeRule::Fixed(amount) => amount,
+            LateFeeRule::PercentOfInstallment(rate) => {
+                let base = inst.outstanding().principal + inst.outstanding().interest;
+                Amount(mul_div(base.0 as i128, rate.parts_per_1e8() as i128, RATE_SCALE, Rounding::HalfUp) as i64)
+            }
+        };
+        let fee = rule.cap_per_installment.map_or(fee, |cap| fee.min(cap));
+        let room = rule.cap_per_loan.map_or(fee, |cap| (cap - self.late_fees_total).max(Amount::ZERO));
+        fee.min(room)
+    }
+
+    /// How much of `want` the cost cap lets the engine charge on `day`; records the rest.
+    pub(crate) fn cap_allow(&mut self, want: Amount, basis: i128, day: Date) -> Amount {
+        if want <= Amount::ZERO {
+            return Amount::ZERO;
+        }
+        let ceiling = Amount(div_round(self.cap.budget_scaled, basis * RATE_SCALE, Rounding::Floor) as i64);
+        let room = (ceiling - self.cap.charged).max(Amount::ZERO);
+        let allowed = want.min(room);
+        self.cap.charged += allowed;
+        if allowed < want {
+            self.cap.forgone += want - allowed;
+            self.cap.first_applied_on.get_or_insert(day);
+        }
+        allowed
+    }
+
+    /// The most the cap would let the engine charge now, without charging it.
+    fn cap_room(&self, basis: i128) -> Amount {
+        let ceiling = Amount(div_round(self.cap.budget_scaled, basis * RATE_SCALE, Rounding::Floor) as i64);
+        (ceiling - self.cap.charged).max(Amount::ZERO)
+    }
+
+    /// Recomputes DPD, bucket and class on the business date and records any move.
+    pub(crate) fn refresh_status(&mut self, terms: &LoanTerms, events: &mut Vec<LoanEvent>) {
+        let day = self.as_of;
+        let dpd = self.installments.iter().map(|i| i.dpd_on(day)).max().unwrap_or(0);
+        let written_off = self.status == LoanStatus::WrittenOff;
+        let bucket = if written_off { Bucket::WrittenOff } else { Bucket::from_dpd(dpd, terms.grace_days()) };
+        let restructured = self.restructured_until.is_some_and(|until| day < until);
+        let class = Classification::from_dpd(dpd, terms.grace_days(), restructured, written_off);
+        self.dpd = dpd;
+        if bucket != self.bucket || class != self.class {
+            let change = StatusChange {
+                date: day,
+                dpd,
+                from_bucket: self.bucket,
+                to_bucket: bucket,
+                from_class: self.class,
+                to_class: class,
+            };
+            self.history.push(change);
+            events.push(LoanEvent::StatusChanged(change));
+            self.bucket = bucket;
+            self.class = class;
+        }
+    }
+
+    /// Interest of the current period from its start to the business date, by the day count,
+    /// on all principal still owed; never more than the installment's scheduled interest.
+    pub(crate) fn current_interest_to_date(&self, terms: &LoanTerms, k: usize) -> Amount {
+        let inst = &self.installments[k];
+        if inst.interest_charged {
+            return Amount::ZERO;
+        }
+        let period_start = if k == 0 { terms.start_date() } else { self.installments[k - 1].due_date };
+        let principal: Amount = self.installments[k..].iter().map(|i| i.outstanding().principal).sum();
+        let interest = day_count_interest(
+            principal.0 as i128,
+            terms.annual_rate(),
+            terms.day_count(),
+            period_start,
+            self.as_of.max(period_start),
+        );
+        Amount(interest as i64).min(inst.scheduled_interest).min(self.cap_room(terms.day_count().basis()))
+    }
+
+    /// What the borrower must pay on the business date to close the loan: everything due,
+    /// interest of the current period to date, and all principal still owed.
+    pub fn payoff_amount(&self, terms: &LoanTerms) -> Amount {
+        if self.status != LoanStatus::Active {
+            return Amount::ZERO;
+        }
+        let interest_to_date = self.current_index().map_or(Amount::ZERO, |k| self.current_interest_to_date(terms, k));
+        self.outstanding().total() + interest_to_date
+    }
+
+    /// Days from the business date to the next day something happens to this loan that
+    /// changes what is stored (an installment falls due, a grace period ends, a bucket or class
+    /// boundary is crossed, a month of accrual closes), or `None` once it is closed.
+    pub fn next_event_date(&self, terms: &LoanTerms) -> Option<Date> {
+        if self.status != LoanStatus::Active {
+            return None;
+        }
+        let today = self.as_of;
+        let mut next: Option<Date> = None;
+        let mut consider = |d: Date| {
+            if d > today && next.is_none_or(|n| d < n) {
+                next = Some(d);
+            }
+        };
+        let grace = terms.grace_days() as i32;
+        let mut overdue = false;
+        for inst in &self.installments {
+            if inst.due_date > today {
+                if !inst.is_settled() {
+                    consider(inst.due_date);
+                }
+                continue;
+            }
+            if inst.outstanding().total().is_zero() {
+                continue;
+            }
+            overdue = true;
+            consider(inst.due_date.add_days(grace + 1));
+        }
+        if let Some(oldest) = self.installments.iter().find(|i| i.due_date <= today && !i.outstanding().total().is_zero()) {
+            for boundary in [1, grace + 1, 31, 61, 91, 121, 151, 181, 271, 361] {
+                consider(oldest.due_date.add_days(boundary));
+            }
+        }
+        if overdue {
+            let end = today.month_end();
+            consider(if end > today { end } else { today.add_days(1).month_end() });
+        }
+        if let Some(until) = self.restructured_until {
+            consider(until);
+        }
+        next
+    }
+}
+
+/// One day of interest on `base` at an annual `rate`, rounded half up to the fen.
+pub fn daily_amount(base: Amount, rate: Rate, basis: i128) -> Amount {
+    if base <= Amount::ZERO {
+        return Amount::ZERO;
+    }
+    Amount(mul_div(base.0 as i128, rate.parts_per_1e8() as i128, basis * RATE_SCALE, Rounding::HalfUp) as i64)
+}
