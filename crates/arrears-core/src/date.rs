@@ -115,7 +115,7 @@ impl FromStr for Date {
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, m, d) = self.ymd();
-        write!(f, "{y:04}-{m:02}-{d:02}")
+        f.pad(&format!("{y:04}-{m:02}-{d:02}"))
     }
 }
 
@@ -220,7 +220,7 @@ impl FromStr for DayCount {
 
 impl fmt::Display for DayCount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             DayCount::Act365F => "act365f",
             DayCount::Act360 => "act360",
             DayCount::Thirty360 => "30-360",

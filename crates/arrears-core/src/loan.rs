@@ -67,7 +67,10 @@ impl Components {
 }
 
 /// One installment: what was charged to it and what has been paid against it.
+///
+/// Stored as a compact JSON array (see [`InstallmentRow`]): a book holds millions of these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "InstallmentRow", from = "InstallmentRow")]
 pub struct InstallmentState {
     pub n: u32,
     pub due_date: Date,
@@ -80,6 +83,56 @@ pub struct InstallmentState {
     pub paid: Components,
     /// The business date the installment was fully paid, if it was.
     pub settled_on: Option<Date>,
+}
+
+/// The stored form of an installment: `[n, due date, scheduled interest, flags, charged
+/// fee/penalty/compound/interest/principal, paid (the same five), settled on]`; flags bit 0 is
+/// "interest charged", bit 1 "late fee charged".
+#[derive(Serialize, Deserialize)]
+struct InstallmentRow(u32, Date, i64, u8, [i64; 5], [i64; 5], Option<Date>);
+
+fn components_to_array(c: &Components) -> [i64; 5] {
+    [c.fee.0, c.penalty.0, c.compound.0, c.interest.0, c.principal.0]
+}
+
+fn components_from_array(a: [i64; 5]) -> Components {
+    Components {
+        fee: Amount(a[0]),
+        penalty: Amount(a[1]),
+        compound: Amount(a[2]),
+        interest: Amount(a[3]),
+        principal: Amount(a[4]),
+    }
+}
+
+impl From<InstallmentState> for InstallmentRow {
+    fn from(i: InstallmentState) -> InstallmentRow {
+        let flags = u8::from(i.interest_charged) | (u8::from(i.late_fee_charged) << 1);
+        InstallmentRow(
+            i.n,
+            i.due_date,
+            i.scheduled_interest.0,
+            flags,
+            components_to_array(&i.charged),
+            components_to_array(&i.paid),
+            i.settled_on,
+        )
+    }
+}
+
+impl From<InstallmentRow> for InstallmentState {
+    fn from(r: InstallmentRow) -> InstallmentState {
+        InstallmentState {
+            n: r.0,
+            due_date: r.1,
+            scheduled_interest: Amount(r.2),
+            interest_charged: r.3 & 1 != 0,
+            late_fee_charged: r.3 & 2 != 0,
+            charged: components_from_array(r.4),
+            paid: components_from_array(r.5),
+            settled_on: r.6,
+        }
+    }
 }
 
 impl InstallmentState {

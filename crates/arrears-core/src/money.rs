@@ -65,7 +65,7 @@ impl FromStr for Currency {
 
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+        f.pad(self.code())
     }
 }
 
@@ -141,7 +141,7 @@ impl std::iter::Sum for Amount {
 impl fmt::Display for Amount {
     /// Two decimals, no grouping: `866.19`, `-0.05`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_scaled(self.0, 2))
+        f.pad(&format_scaled(self.0, 2))
     }
 }
 
@@ -161,7 +161,7 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.currency, self.amount)
+        f.pad(&format!("{} {}", self.currency, self.amount))
     }
 }
 

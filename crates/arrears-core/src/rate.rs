@@ -59,7 +59,7 @@ impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = crate::money::format_scaled(self.0, 6);
         let text = text.trim_end_matches('0').trim_end_matches('.');
-        write!(f, "{text}%")
+        f.pad(&format!("{text}%"))
     }
 }
 

@@ -46,7 +46,7 @@ impl FromStr for RepaymentMethod {
 
 impl fmt::Display for RepaymentMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             RepaymentMethod::Annuity => "annuity",
             RepaymentMethod::EqualPrincipal => "equal-principal",
             RepaymentMethod::InterestOnly => "interest-only",
@@ -87,7 +87,7 @@ impl Component {
 
 impl fmt::Display for Component {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 
@@ -195,6 +195,8 @@ pub enum TermsError {
     Principal(Amount),
     #[error("annual_rate: {rate} exceeds the all-in cost cap of {cap}")]
     RateAboveCap { rate: Rate, cap: Rate },
+    #[error("annual_rate: {0} must not be negative")]
+    NegativeRate(Rate),
     #[error("term_months: {0} must be between 1 and {MAX_INSTALLMENTS}")]
     Term(u32),
     #[error("first_due_date: {first_due} must be after the start date {start} and at most two months later")]
@@ -236,6 +238,9 @@ impl LoanTerms {
         let hundred = Rate::from_parts_per_1e8(100_000_000);
         if rules.cost_cap_annual <= Rate::ZERO || rules.cost_cap_annual > hundred {
             return Err(TermsError::CostCap(rules.cost_cap_annual));
+        }
+        if input.annual_rate < Rate::ZERO {
+            return Err(TermsError::NegativeRate(input.annual_rate));
         }
         if input.annual_rate > rules.cost_cap_annual {
             return Err(TermsError::RateAboveCap { rate: input.annual_rate, cap: rules.cost_cap_annual });

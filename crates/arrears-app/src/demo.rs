@@ -1,0 +1,306 @@
+//! The demo: a fresh book of consumer cash loans, serviced day by day with payments arriving
+//! from borrowers who behave as a small-loan book's borrowers do.
+//!
+//! Everything is drawn from a seeded generator, so a seed always gives the same book.
+
+use std::collections::BTreeMap;
+
+use arrears_core::{Amount, Date, LoanState, Rate, RepaymentMethod};
+use arrears_store::Store;
+
+use crate::eod::{self, EodOptions, EodReport};
+use crate::service::{self, open_loans, terms_for, NewLoan};
+use crate::AppError;
+
+/// A small, fast, seeded generator (SplitMix64); good enough for drawing a synthetic book.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A whole number in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next_u64() % (hi - lo + 1) as u64) as i64
+    }
+
+    /// True with probability `per_mille` / 1000.
+    pub fn chance(&mut self, per_mille: u64) -> bool {
+        self.next_u64() % 1000 < per_mille
+    }
+
+    /// One of `choices`, by integer weights.
+    pub fn pick<T: Copy>(&mut self, choices: &[(T, u64)]) -> T {
+        let total: u64 = choices.iter().map(|c| c.1).sum();
+        let mut x = self.next_u64() % total;
+        for &(v, w) in choices {
+            if x < w {
+                return v;
+            }
+            x -= w;
+        }
+        choices[choices.len() - 1].0
+    }
+}
+
+/// How a demo borrower pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Behaviour {
+    /// Pays every installment on its due date.
+    Punctual,
+    /// Pays a few days late, sometimes inside the grace period, sometimes only half.
+    Slow,
+    /// Misses a couple of installments, then catches up.
+    Curing,
+    /// Pays a few installments, then stops for good.
+    Defaulting,
+    /// Pays for a while, then pays the loan off early.
+    Prepayer,
+}
+
+impl Behaviour {
+    pub const ALL: [Behaviour; 5] =
+        [Behaviour::Punctual, Behaviour::Slow, Behaviour::Curing, Behaviour::Defaulting, Behaviour::Prepayer];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Behaviour::Punctual => "always on time",
+            Behaviour::Slow => "a few days late",
+            Behaviour::Curing => "late, then curing",
+            Behaviour::Defaulting => "rolling to default",
+            Behaviour::Prepayer => "paying off early",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct DemoOptions {
+    pub loans: usize,
+    pub days: u32,
+    pub seed: u64,
+    pub start: Date,
+    pub eod: EodOptions,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DemoReport {
+    pub loans: usize,
+    pub by_behaviour: BTreeMap<Behaviour, usize>,
+    pub payments: usize,
+    pub collected: Amount,
+    pub reversals: usize,
+    pub paid_off: usize,
+    pub eod: EodReport,
+    pub first_day: Option<Date>,
+    pub last_day: Option<Date>,
+    /// One loan number of each behaviour, to look at with `arrears loan show`.
+    pub examples: BTreeMap<Behaviour, String>,
+}
+
+/// What a borrower will do on a day.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    /// Pay what is due (or `half` of it).
+    PayDue { half: bool },
+    /// Pay the whole loan off.
+    PayOff,
+}
+
+/// Draws a loan of a consumer cash-loan book.
+fn draw_loan(rng: &mut Rng, k: usize, start_date: Date) -> NewLoan {
+    let yuan = rng.pick(&[
+        (500, 8),
+        (1_000, 15),
+        (2_000, 20),
+        (3_000, 18),
+        (5_000, 15),
+        (8_000, 10),
+        (10_000, 8),
+        (20_000, 4),
+        (50_000, 2),
+    ]);
+    let jitter = rng.range(0, 9) * 100;
+    let principal = Amount((yuan + jitter) * 100);
+    let method = rng.pick(&[
+        (RepaymentMethod::Annuity, 70),
+        (RepaymentMethod::EqualPrincipal, 15),
+        (RepaymentMethod::InterestOnly, 10),
+        (RepaymentMethod::Bullet, 5),
+    ]);
+    let term_months = match method {
+        RepaymentMethod::Bullet => rng.pick(&[(1, 50), (2, 30), (3, 20)]),
+        _ => rng.pick(&[(3, 20), (6, 30), (12, 40), (24, 7), (36, 3)]),
+    };
+    let annual_rate = Rate::from_bp(rng.pick(&[(720, 10), (1_080, 20), (1_440, 25), (1_800, 25), (2_160, 15), (2_390, 5)]));
+    let product = if rng.chance(300) { "CASH-FEE" } else { "CASH" };
+    NewLoan {
+        loan_no: format!("L{:08}", k + 1),
+        borrower_id: format!("B{:08}", rng.range(1, 99_999_999)),
+        product: product.to_owned(),
+        principal,
+        annual_rate,
+        term_months,
+        method,
+        start_date,
+        first_due_date: None,
+    }
+}
+
+/// Plans a borrower's payments over a loan's due dates.
+fn plan(rng: &mut Rng, behaviour: Behaviour, due_dates: &[Date], actions: &mut BTreeMap<Date, Vec<(usize, Action)>>, idx: usize) {
+    let n = due_dates.len();
+    let mut add = |date: Date, action: Action| actions.entry(date).or_default().push((idx, action));
+    match behaviour {
+        Behaviour::Punctual => due_dates.iter().for_each(|&d| add(d, Action::PayDue { half: false })),
+        Behaviour::Slow => {
+            for &d in due_dates {
+                let late = rng.range(0, 12) as i32;
+                let half = rng.chance(150);
+                add(d.add_days(late), Action::PayDue { half });
+                if half {
+                    add(d.add_days(late + rng.range(5, 20) as i32), Action::PayDue { half: false });
+                }
+            }
+        }
+        Behaviour::Curing => {
+            let miss_from = rng.range(0, n.saturating_sub(1) as i64) as usize;
+            let missed = rng.range(1, 2) as usize;
+            for (k, &d) in due_dates.iter().enumerate() {
+                if k >= miss_from && k < miss_from + missed {
+                    continue;
+                }
+                add(d.add_days(rng.range(0, 6) as i32), Action::PayDue { half: false });
+            }
+            if miss_from + missed >= n {
+                let last = due_dates[n - 1];
+                add(last.add_days(rng.range(20, 75) as i32), Action::PayDue { half: false });
+            }
+        }
+        Behaviour::Defaulting => {
+            let pays = rng.range(0, (n as i64 - 1).min(3)) as usize;
+            due_dates.iter().take(pays).for_each(|&d| add(d, Action::PayDue { half: false }));
+        }
+        Behaviour::Prepayer => {
+            let pays = rng.range(0, n as i64 - 1) as usize;
+            due_dates.iter().take(pays).for_each(|&d| add(d, Action::PayDue { half: false }));
+            let after = if pays == 0 { due_dates[0].add_months(-1) } else { due_dates[pays - 1] };
+            add(after.add_days(rng.range(3, 25) as i32), Action::PayOff);
+        }
+    }
+}
+
+/// Runs the demo on an empty, initialised store. `progress(day_index, days)` is called after
+/// each closed day.
+pub fn run(store: &mut Store, options: DemoOptions, mut progress: impl FnMut(u32, u32)) -> Result<DemoReport, AppError> {
+    let mut rng = Rng::new(options.seed);
+    let mut report = DemoReport { first_day: Some(options.start), ..DemoReport::default() };
+    // Loans are made over the first two thirds of the period, so the last ones still age.
+    let origination_days = (options.days * 2 / 3).max(1);
+    let mut originations: BTreeMap<Date, Vec<NewLoan>> = BTreeMap::new();
+    for k in 0..options.loans {
+        let day = options.start.add_days(rng.range(0, origination_days as i64 - 1) as i32);
+        originations.entry(day).or_default().push(draw_loan(&mut rng, k, day));
+    }
+    let mut loans: Vec<String> = Vec::with_capacity(options.loans);
+    let mut actions: BTreeMap<Date, Vec<(usize, Action)>> = BTreeMap::new();
+
+    for i in 0..options.days {
+        let day = options.start.add_days(i as i32);
+        if let Some(new) = originations.remove(&day) {
+            let mut pairs = Vec::with_capacity(new.len());
+            store.transaction(|tx| {
+                for loan in new {
+                    let terms = terms_for(tx, &loan)?;
+                    pairs.push((loan, terms));
+                }
+                open_loans(tx, &pairs)?;
+                Ok::<_, AppError>(())
+            })?;
+            for (loan, terms) in pairs {
+                let behaviour = rng.pick(&[
+                    (Behaviour::Punctual, 700),
+                    (Behaviour::Slow, 150),
+                    (Behaviour::Curing, 70),
+                    (Behaviour::Defaulting, 50),
+                    (Behaviour::Prepayer, 30),
+                ]);
+                let idx = loans.len();
+                plan(&mut rng, behaviour, &terms.due_dates(), &mut actions, idx);
+                *report.by_behaviour.entry(behaviour).or_default() += 1;
+                report.examples.entry(behaviour).or_insert_with(|| loan.loan_no.clone());
+                loans.push(loan.loan_no);
+            }
+        }
+        for (idx, action) in actions.remove(&day).unwrap_or_default() {
+            pay_as_planned(store, &mut rng, &loans[idx], action, day, &mut report)?;
+        }
+        let eod = eod::run(store, day, options.eod, |_, _| ())?;
+        merge(&mut report.eod, &eod);
+        report.last_day = Some(day);
+        progress(i + 1, options.days);
+    }
+    report.loans = loans.len();
+    Ok(report)
+}
+
+fn merge(total: &mut EodReport, day: &EodReport) {
+    total.loans_touched += day.loans_touched;
+    total.partitions += day.partitions;
+    total.installments_due += day.installments_due;
+    total.grace_expired += day.grace_expired;
+    total.status_changes += day.status_changes;
+    total.cap_applied += day.cap_applied;
+}
+
+fn pay_as_planned(
+    store: &mut Store,
+    rng: &mut Rng,
+    loan_no: &str,
+    action: Action,
+    day: Date,
+    report: &mut DemoReport,
+) -> Result<(), AppError> {
+    let view = service::loan_view(store, loan_no, Some(day))?;
+    let state: &LoanState = &view.state;
+    let amount = match action {
+        Action::PayOff => view.payoff,
+        Action::PayDue { half } => {
+            let due = state.due().total();
+            if half {
+                Amount(due.0 / 2)
+            } else {
+                due
+            }
+        }
+    };
+    if amount <= Amount::ZERO {
+        return Ok(());
+    }
+    let key = format!("demo-{}-{}-{}", loan_no, day, view.payments.len());
+    let outcome = service::pay(store, loan_no, amount, day, &key)?;
+    report.payments += 1;
+    report.collected += amount;
+    if outcome.allocation.paid_off {
+        report.paid_off += 1;
+    }
+    // About one payment in four hundred bounces and is reversed the same day.
+    if rng.chance(3) {
+        service::reverse(store, outcome.payment_id, &format!("{key}-bounce"))?;
+        report.reversals += 1;
+        report.collected -= amount;
+        if outcome.allocation.paid_off {
+            report.paid_off -= 1;
+        }
+    }
+    Ok(())
+}

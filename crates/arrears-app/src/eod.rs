@@ -1,0 +1,234 @@
+//! The nightly batch (close of business) for one business date.
+//!
+//! It selects, through the next-event index, only the loans that have something happen on or
+//! before the date, in partitions of bounded size; advances each with the pure core on worker
+//! threads; and writes each partition (new states, ledger entries, status changes) in one
+//! transaction. A loan once advanced has its next event after the date and leaves the
+//! selection, so a batch killed half-way and run again carries on where it stopped, and the
+//! result is the same whatever the number of threads or the partition size.
+
+use arrears_core::ledger::{self, Entry, EntryKind};
+use arrears_core::status::StatusChange;
+use arrears_core::{Date, LoanEvent, LoanState};
+use arrears_store::{LoanRecord, LoanUpdate, Store};
+
+use crate::service::new_history;
+use crate::{AppError, SYSTEM_ACTOR};
+
+/// How to run the batch.
+#[derive(Debug, Clone, Copy)]
+pub struct EodOptions {
+    /// Worker threads for the pure computation (the writer is always one).
+    pub threads: usize,
+    /// Loans per partition (and per write transaction).
+    pub partition_size: usize,
+    /// Stop, as if killed, after this many partitions: for tests of resumption.
+    pub stop_after_partitions: Option<usize>,
+}
+
+impl Default for EodOptions {
+    fn default() -> Self {
+        EodOptions {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            partition_size: 5_000,
+            stop_after_partitions: None,
+        }
+    }
+}
+
+/// The most loans one partition may hold.
+pub const MAX_PARTITION: usize = 50_000;
+
+/// What one day's batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EodReport {
+    pub business_date: Option<Date>,
+    pub already_closed: bool,
+    pub loans_touched: usize,
+    pub partitions: usize,
+    pub installments_due: usize,
+    pub grace_expired: usize,
+    pub status_changes: usize,
+    pub paid_off: usize,
+    pub cap_applied: usize,
+}
+
+impl EodReport {
+    fn absorb(&mut self, other: &EodReport) {
+        self.loans_touched += other.loans_touched;
+        self.partitions += other.partitions;
+        self.installments_due += other.installments_due;
+        self.grace_expired += other.grace_expired;
+        self.status_changes += other.status_changes;
+        self.paid_off += other.paid_off;
+        self.cap_applied += other.cap_applied;
+    }
+
+    fn count(&mut self, events: &[LoanEvent]) {
+        for e in events {
+            match e {
+                LoanEvent::InstallmentDue { .. } => self.installments_due += 1,
+                LoanEvent::GraceExpired { .. } => self.grace_expired += 1,
+                LoanEvent::StatusChanged(_) => self.status_changes += 1,
+                LoanEvent::PaidOff { .. } => self.paid_off += 1,
+                LoanEvent::CostCapApplied { .. } => self.cap_applied += 1,
+            }
+        }
+    }
+
+    pub fn events(&self) -> usize {
+        self.installments_due + self.grace_expired + self.status_changes + self.paid_off + self.cap_applied
+    }
+}
+
+/// One loan after its advance, ready to write.
+struct Advanced {
+    record: LoanRecord,
+    state: LoanState,
+    entries: Vec<Entry>,
+    history_from: usize,
+    events: Vec<LoanEvent>,
+}
+
+/// Closes business date `date`. Running it again for a closed date changes nothing.
+pub fn run(
+    store: &mut Store,
+    date: Date,
+    options: EodOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<EodReport, AppError> {
+    let options =
+        EodOptions { threads: options.threads.max(1), partition_size: options.partition_size.clamp(1, MAX_PARTITION), ..options };
+    let (business, run) = store.read(|tx| Ok::<_, AppError>((tx.business_date()?, tx.eod_run(date)?)))?;
+    if let Some(b) = business {
+        if date < b {
+            return Err(AppError::BackInTime { date, business_date: b });
+        }
+        if date == b {
+            if run.as_ref().is_some_and(|r| r.status == "done") {
+                return Ok(EodReport { business_date: Some(date), already_closed: true, ..EodReport::default() });
+            }
+        } else if date > b.add_days(1) {
+            return Err(AppError::SkipsDays { date, business_date: b });
+        }
+    }
+    let total = store.read(|tx| tx.count_loans_due(date))? as usize;
+    store.transaction(|tx| tx.record_eod_run(date, "running", 0, 0))?;
+    let mut report = EodReport { business_date: Some(date), ..EodReport::default() };
+    loop {
+        if options.stop_after_partitions.is_some_and(|n| report.partitions >= n) {
+            return Err(AppError::Interrupted { partitions: report.partitions });
+        }
+        let part = store.transaction(|tx| {
+            let loans = tx.loans_due(date, options.partition_size as i64)?;
+            if loans.is_empty() {
+                return Ok::<_, AppError>(None);
+            }
+            let advanced = advance_all(loans, date, options.threads)?;
+            let part = write_partition(tx, &advanced, date)?;
+            tx.record_eod_run(date, "running", part.loans_touched as i64, part.events() as i64)?;
+            Ok(Some(part))
+        })?;
+        let Some(part) = part else { break };
+        report.absorb(&part);
+        progress(report.loans_touched, total.max(report.loans_touched));
+    }
+    store.transaction(|tx| {
+        tx.record_eod_run(date, "done", 0, 0)?;
+        tx.set_business_date(date)?;
+        tx.audit(
+            date,
+            SYSTEM_ACTOR,
+            "eod",
+            &date.to_string(),
+            &format!("{{\"loans_touched\":{},\"events\":{}}}", report.loans_touched, report.events()),
+        )?;
+        Ok::<_, AppError>(())
+    })?;
+    Ok(report)
+}
+
+/// Closes every business date from the day after the last closed one through `until`.
+pub fn run_until(
+    store: &mut Store,
+    until: Date,
+    options: EodOptions,
+    mut each: impl FnMut(Date, &EodReport),
+) -> Result<EodReport, AppError> {
+    let business = store.read(|tx| tx.business_date())?;
+    let mut day = match business {
+        Some(b) if until <= b => return run(store, until, options, |_, _| ()),
+        Some(b) => b.add_days(1),
+        None => until,
+    };
+    let mut total = EodReport::default();
+    while day <= until {
+        let report = run(store, day, options, |_, _| ())?;
+        each(day, &report);
+        total.absorb(&report);
+        total.business_date = Some(day);
+        day = day.add_days(1);
+    }
+    Ok(total)
+}
+
+/// Advances loans to `date` on `threads` workers. The order of the result is the order of
+/// the input, so the writes do not depend on the number of threads.
+fn advance_all(loans: Vec<LoanRecord>, date: Date, threads: usize) -> Result<Vec<Advanced>, AppError> {
+    let chunk = loans.len().div_ceil(threads).max(1);
+    let mut loans = loans;
+    let mut groups = Vec::new();
+    while !loans.is_empty() {
+        let rest = loans.split_off(chunk.min(loans.len()));
+        groups.push(std::mem::replace(&mut loans, rest));
+    }
+    let results: Vec<Result<Vec<Advanced>, AppError>> = std::thread::scope(|s| {
+        let handles: Vec<_> =
+            groups.into_iter().map(|group| s.spawn(move || group.into_iter().map(|l| advance_one(l, date)).collect())).collect();
+        handles.into_iter().map(|h| h.join().expect("a batch worker panicked")).collect()
+    });
+    let mut out = Vec::new();
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
+}
+
+fn advance_one(record: LoanRecord, date: Date) -> Result<Advanced, AppError> {
+    let mut state = record.state.clone();
+    let events = state.advance(&record.terms, date)?;
+    let entries = ledger::entries_between(date, EntryKind::Accrual, &record.state, &state);
+    let history_from = state.history.len() - new_history(&record.state, &state).len();
+    debug_assert!(state.next_event_date(&record.terms).is_none_or(|d| d > date), "an advanced loan leaves the day's selection");
+    Ok(Advanced { record, state, entries, history_from, events })
+}
+
+fn write_partition(tx: &mut arrears_store::Tx<'_>, advanced: &[Advanced], date: Date) -> Result<EodReport, AppError> {
+    let reference = format!("eod:{date}");
+    let mut report = EodReport { partitions: 1, loans_touched: advanced.len(), ..EodReport::default() };
+    let mut ledgers: Vec<(i64, i64, &[Entry], &str)> = Vec::new();
+    let mut histories: Vec<(i64, i64, &[StatusChange], &str)> = Vec::new();
+    let mut updates = Vec::with_capacity(advanced.len());
+    for a in advanced {
+        report.count(&a.events);
+        let changes = &a.state.history[a.history_from..];
+        if !a.entries.is_empty() {
+            ledgers.push((a.record.seq, a.record.ledger_rows, &a.entries, &reference));
+        }
+        if !changes.is_empty() {
+            histories.push((a.record.seq, a.record.history_rows, changes, "eod"));
+        }
+        updates.push(LoanUpdate {
+            seq: a.record.seq,
+            terms: &a.record.terms,
+            state: &a.state,
+            expected_version: a.record.version,
+            ledger_rows: a.record.ledger_rows + a.entries.len() as i64,
+            history_rows: a.record.history_rows + changes.len() as i64,
+        });
+    }
+    tx.update_loans(&updates)?;
+    tx.append_ledger_many(&ledgers)?;
+    tx.append_history_many(&histories)?;
+    Ok(report)
+}

@@ -1,0 +1,193 @@
+//! Loan tapes: CSV files of loans to open, checked row by row. A file with any bad row
+//! imports nothing, unless the caller asks to skip bad rows into a reject file.
+
+use std::collections::HashSet;
+use std::io::Read;
+
+use arrears_core::{Amount, Date, LoanTerms, Rate, RepaymentMethod};
+use arrears_store::Store;
+use serde::Serialize;
+
+use crate::service::{open_day, open_loans, terms_for, NewLoan};
+use crate::{AppError, SYSTEM_ACTOR};
+
+/// The columns of a loan tape, in any order; `first_due_date` may be left out.
+pub const COLUMNS: [&str; 9] =
+    ["loan_no", "borrower_id", "product", "principal", "annual_rate", "term_months", "method", "start_date", "first_due_date"];
+/// The most rows one file may hold.
+pub const MAX_ROWS: usize = 2_000_000;
+
+/// One bad row: its line in the file (the header is line 1), the field and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}: {}", self.line, self.field, self.message)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub imported: usize,
+    pub errors: Vec<RowError>,
+    /// The raw bad rows with their error, for the reject file.
+    #[serde(skip)]
+    pub rejected: Vec<(u64, Vec<String>, String)>,
+}
+
+/// Reads and checks a loan tape; opens the loans if every row is good, or with `skip_bad`
+/// the good ones. Returns what it did; with bad rows and no `skip_bad` it fails with
+/// [`AppError::ImportRejected`] after filling `report.errors`.
+pub fn import_csv(store: &mut Store, input: impl Read, skip_bad: bool, report: &mut ImportReport) -> Result<(), AppError> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(input);
+    let headers = reader.headers().map_err(|e| AppError::invalid("header", e.to_string()))?.clone();
+    let index = |name: &str| headers.iter().position(|h| h == name);
+    for required in &COLUMNS[..8] {
+        if index(required).is_none() {
+            return Err(AppError::invalid(
+                "header",
+                format!("line 1: missing column `{required}`; the columns are {}", COLUMNS.join(",")),
+            ));
+        }
+    }
+    let cols: Vec<Option<usize>> = COLUMNS.iter().map(|c| index(c)).collect();
+
+    let mut good: Vec<(NewLoan, LoanTerms)> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    store.transaction(|tx| {
+        let open = open_day(tx)?;
+        for (k, record) in reader.records().enumerate() {
+            let line = k as u64 + 2;
+            report.rows += 1;
+            if report.rows > MAX_ROWS {
+                return Err(AppError::invalid("file", format!("more than {MAX_ROWS} rows; split the tape")));
+            }
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    let err = RowError { line, field: "row".into(), message: e.to_string() };
+                    report.rejected.push((line, Vec::new(), err.to_string()));
+                    report.errors.push(err);
+                    continue;
+                }
+            };
+            let field = |i: usize| cols[i].and_then(|c| record.get(c)).unwrap_or("");
+            let parsed = parse_row(&field, open).and_then(|loan| {
+                if !seen.insert(loan.loan_no.clone()) {
+                    return Err(("loan_no", format!("`{}` appears twice in the file", loan.loan_no)));
+                }
+                let terms = terms_for(tx, &loan).map_err(|e| match e {
+                    AppError::Invalid { field, message } => (field, message),
+                    AppError::Terms(t) => terms_field(&t),
+                    other => ("row", other.to_string()),
+                })?;
+                Ok((loan, terms))
+            });
+            match parsed {
+                Ok(pair) => good.push(pair),
+                Err((field, message)) => {
+                    let err = RowError { line, field: field.into(), message };
+                    report.rejected.push((line, record.iter().map(str::to_owned).collect(), err.to_string()));
+                    report.errors.push(err);
+                }
+            }
+        }
+        let nos: Vec<&str> = good.iter().map(|(l, _)| l.loan_no.as_str()).collect();
+        let existing: HashSet<String> = tx.existing_loan_nos(&nos)?.into_iter().collect();
+        if !existing.is_empty() {
+            good.retain(|(l, _)| {
+                if existing.contains(&l.loan_no) {
+                    let err = RowError {
+                        line: 0,
+                        field: "loan_no".into(),
+                        message: format!("`{}` already exists in the database", l.loan_no),
+                    };
+                    report.rejected.push((0, vec![l.loan_no.clone()], err.to_string()));
+                    report.errors.push(err);
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+        if !report.errors.is_empty() && !skip_bad {
+            return Err(AppError::ImportRejected(report.errors.len()));
+        }
+        open_loans(tx, &good)?;
+        report.imported = good.len();
+        let date = open.unwrap_or_else(|| good.iter().map(|(l, _)| l.start_date).max().unwrap_or(Date::from_days_since_epoch(0)));
+        tx.audit(
+            date,
+            SYSTEM_ACTOR,
+            "import",
+            "loans",
+            &format!("{{\"rows\":{},\"imported\":{},\"rejected\":{}}}", report.rows, report.imported, report.errors.len()),
+        )?;
+        Ok(())
+    })
+}
+
+/// The field a terms error is about: the text of each [`arrears_core::TermsError`] begins with it.
+fn terms_field(e: &arrears_core::TermsError) -> (&'static str, String) {
+    let text = e.to_string();
+    let field = COLUMNS
+        .iter()
+        .chain(["grace_days", "penalty_surcharge", "cost_cap_annual", "late_fee", "allocation"].iter())
+        .find(|f| text.starts_with(&format!("{f}:")))
+        .copied()
+        .unwrap_or("terms");
+    let message = text.split_once(": ").map_or(text.clone(), |(_, m)| m.to_owned());
+    (field, message)
+}
+
+fn parse_row<'r>(field: &dyn Fn(usize) -> &'r str, open: Option<Date>) -> Result<NewLoan, (&'static str, String)> {
+    let text = |i: usize, name: &'static str| {
+        let v = field(i);
+        if v.is_empty() {
+            Err((name, "is empty".to_owned()))
+        } else if v.len() > 64 {
+            Err((name, "is longer than 64 characters".to_owned()))
+        } else {
+            Ok(v.to_owned())
+        }
+    };
+    let loan_no = text(0, "loan_no")?;
+    let borrower_id = text(1, "borrower_id")?;
+    let product = text(2, "product")?;
+    let principal = Amount::parse(field(3)).map_err(|e| ("principal", e.to_string()))?;
+    if principal <= Amount::ZERO {
+        return Err(("principal", format!("{principal} must be more than 0")));
+    }
+    let annual_rate = Rate::parse_percent(field(4)).map_err(|e| ("annual_rate", e.to_string()))?;
+    let term_months: u32 =
+        field(5).parse().map_err(|_| ("term_months", format!("`{}` is not a whole number of months", field(5))))?;
+    let method: RepaymentMethod = field(6).parse().map_err(|e: String| ("method", e))?;
+    let start_date: Date = field(7).parse().map_err(|e: arrears_core::date::DateError| ("start_date", e.to_string()))?;
+    if let Some(open) = open {
+        if start_date > open {
+            return Err(("start_date", format!("{start_date} is after the open business day {open}")));
+        }
+    }
+    let first_due_date = match field(8) {
+        "" => None,
+        v => Some(v.parse().map_err(|e: arrears_core::date::DateError| ("first_due_date", e.to_string()))?),
+    };
+    Ok(NewLoan { loan_no, borrower_id, product, principal, annual_rate, term_months, method, start_date, first_due_date })
+}
+
+/// Writes the bad rows with their line and error, as CSV.
+pub fn write_rejects(report: &ImportReport, out: impl std::io::Write) -> Result<(), AppError> {
+    let mut w = csv::Writer::from_writer(out);
+    let io = |e: csv::Error| AppError::Io(e.to_string());
+    w.write_record(["line", "error", "row"]).map_err(io)?;
+    for (line, row, error) in &report.rejected {
+        w.write_record([line.to_string(), error.clone(), row.join(",")]).map_err(io)?;
+    }
+    w.flush().map_err(|e| AppError::Io(e.to_string()))
+}

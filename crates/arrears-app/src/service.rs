@@ -1,0 +1,369 @@
+//! Loans in and out of the store: opening loans, payments with idempotency keys, reversals,
+//! the loan view and the portfolio.
+
+use arrears_core::ledger::{self, EntryKind};
+use arrears_core::payment::PaymentFact;
+use arrears_core::status::StatusChange;
+use arrears_core::{Allocation, Amount, Date, LoanState, LoanTerms, Rate, RepaymentMethod, TermsInput};
+use arrears_store::{LoanRecord, LoanUpdate, PaymentRecord, PaymentStatus, PortfolioRow, Store, StoredEntry, Tx};
+use serde::Serialize;
+
+use crate::{AppError, SYSTEM_ACTOR};
+
+/// A loan to open, as a loan tape or the demo gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLoan {
+    pub loan_no: String,
+    pub borrower_id: String,
+    pub product: String,
+    pub principal: Amount,
+    pub annual_rate: Rate,
+    pub term_months: u32,
+    pub method: RepaymentMethod,
+    pub start_date: Date,
+    pub first_due_date: Option<Date>,
+}
+
+/// The first day still open for business: the day after the last closed business date.
+pub fn open_day(tx: &mut Tx<'_>) -> Result<Option<Date>, AppError> {
+    Ok(tx.business_date()?.map(|d| d.add_days(1)))
+}
+
+/// Validated terms for a new loan under its product.
+pub fn terms_for(tx: &mut Tx<'_>, loan: &NewLoan) -> Result<LoanTerms, AppError> {
+    let (_, rules) =
+        tx.product(&loan.product)?.ok_or_else(|| AppError::invalid("product", format!("unknown product `{}`", loan.product)))?;
+    Ok(LoanTerms::new(TermsInput {
+        principal: loan.principal,
+        annual_rate: loan.annual_rate,
+        term_months: loan.term_months,
+        method: loan.method,
+        start_date: loan.start_date,
+        first_due_date: loan.first_due_date,
+        rules,
+    })?)
+}
+
+/// Opens loans: each is disbursed on its start date with its disbursement entry. Loans with
+/// a start date already past are brought up to date by the next nightly batch.
+pub fn open_loans(tx: &mut Tx<'_>, loans: &[(NewLoan, LoanTerms)]) -> Result<Vec<i64>, AppError> {
+    let first_seq = tx.next_loan_seq()?;
+    let mut records = Vec::with_capacity(loans.len());
+    let mut ledgers = Vec::with_capacity(loans.len());
+    for (k, (loan, terms)) in loans.iter().enumerate() {
+        let seq = first_seq + k as i64;
+        let state = LoanState::disburse(terms);
+        ledgers.push((seq, [ledger::disbursement_entry(terms.start_date(), terms.principal())]));
+        records.push(LoanRecord {
+            seq,
+            loan_no: loan.loan_no.clone(),
+            borrower_id: loan.borrower_id.clone(),
+            product: loan.product.clone(),
+            terms: terms.clone(),
+            state,
+            version: 1,
+            ledger_rows: 1,
+            history_rows: 0,
+        });
+    }
+    tx.insert_loans(&records)?;
+    let batches: Vec<(i64, i64, &[ledger::Entry], &str)> =
+        ledgers.iter().map(|(seq, e)| (*seq, 0, &e[..], "disbursement")).collect();
+    tx.append_ledger_many(&batches)?;
+    Ok(records.iter().map(|r| r.seq).collect())
+}
+
+/// What a payment did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentOutcome {
+    pub payment_id: i64,
+    pub loan_no: String,
+    pub amount: Amount,
+    pub value_date: Date,
+    pub allocation: Allocation,
+    /// True when the key had been seen: nothing was posted again.
+    pub replayed: bool,
+}
+
+/// Posts a payment once per idempotency key: the same key again, even concurrently, returns
+/// the first result and changes nothing.
+pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Date, key: &str) -> Result<PaymentOutcome, AppError> {
+    if key.trim().is_empty() || key.len() > 200 {
+        return Err(AppError::invalid("key", "an idempotency key of 1 to 200 characters is required"));
+    }
+    if amount <= Amount::ZERO {
+        return Err(AppError::invalid("amount", format!("{amount} must be more than 0")));
+    }
+    store.transaction(|tx| {
+        let loan = tx.loan(loan_no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: loan_no.to_owned() })?;
+        if let Some(existing) = tx.payment_by_key(key)? {
+            return replayed_payment(existing, &loan, amount, date, key);
+        }
+        if let Some(open) = open_day(tx)? {
+            if date > open {
+                return Err(AppError::invalid("date", format!("{date} is after the open business day {open}")));
+            }
+        }
+        if date < loan.terms.start_date() {
+            return Err(AppError::invalid("date", format!("{date} is before the loan's start date {}", loan.terms.start_date())));
+        }
+        let posted: Vec<PaymentRecord> =
+            tx.payments_of(loan.seq)?.into_iter().filter(|p| p.status == PaymentStatus::Posted).collect();
+        if let Some(last) = posted.last() {
+            if date < last.value_date {
+                return Err(AppError::invalid(
+                    "date",
+                    format!("{date} is before the loan's last payment on {}; payments are posted in date order", last.value_date),
+                ));
+            }
+        }
+        let before = loan.state.clone();
+        let (after, allocation) = if date >= before.as_of {
+            let mut state = before.clone();
+            state.advance(&loan.terms, date)?;
+            let (allocation, _) = state.apply_payment(&loan.terms, date, amount)?;
+            (state, allocation)
+        } else {
+            // A payment dated before the loan's last processed day: replay the loan with it.
+            let mut facts: Vec<PaymentFact> =
+                posted.iter().map(|p| PaymentFact { date: p.value_date, amount: p.amount }).collect();
+            let mut state = LoanState::replay(&loan.terms, &facts, date)?;
+            let (allocation, _) = state.apply_payment(&loan.terms, date, amount)?;
+            facts.push(PaymentFact { date, amount });
+            let state = LoanState::replay(&loan.terms, &facts, before.as_of)?;
+            (state, allocation)
+        };
+        let allocation_json = serde_json::to_string(&allocation).expect("allocations serialise");
+        let payment_id = tx.insert_payment(key, loan.seq, amount, date, &allocation_json)?;
+        let reference = format!("payment:{payment_id}");
+        save_change(tx, &loan, &before, &after, date, EntryKind::Payment, &reference, "payment")?;
+        tx.audit(
+            date,
+            SYSTEM_ACTOR,
+            "payment",
+            loan_no,
+            &format!("{{\"payment_id\":{payment_id},\"amount\":\"{amount}\",\"key\":{}}}", json_str(key)),
+        )?;
+        Ok(PaymentOutcome { payment_id, loan_no: loan_no.to_owned(), amount, value_date: date, allocation, replayed: false })
+    })
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).expect("strings serialise")
+}
+
+fn replayed_payment(
+    existing: PaymentRecord,
+    loan: &LoanRecord,
+    amount: Amount,
+    date: Date,
+    key: &str,
+) -> Result<PaymentOutcome, AppError> {
+    if existing.loan_seq != loan.seq || existing.amount != amount || existing.value_date != date {
+        return Err(AppError::KeyReused {
+            key: key.to_owned(),
+            existing: format!("payment {} of {} on {}", existing.id, existing.amount, existing.value_date),
+        });
+    }
+    let allocation = serde_json::from_str(&existing.allocation)
+        .map_err(|e| arrears_store::StoreError::Corrupt(format!("allocation of payment {}: {e}", existing.id)))?;
+    Ok(PaymentOutcome {
+        payment_id: existing.id,
+        loan_no: loan.loan_no.clone(),
+        amount,
+        value_date: date,
+        allocation,
+        replayed: true,
+    })
+}
+
+/// Writes a loan's new state with the ledger entries and status changes between the two.
+#[allow(clippy::too_many_arguments)]
+fn save_change(
+    tx: &mut Tx<'_>,
+    loan: &LoanRecord,
+    before: &LoanState,
+    after: &LoanState,
+    date: Date,
+    kind: EntryKind,
+    reference: &str,
+    source: &str,
+) -> Result<(), AppError> {
+    let entries = ledger::entries_between(date, kind, before, after);
+    let changes = new_history(before, after);
+    tx.append_ledger(loan.seq, loan.ledger_rows, &entries, reference)?;
+    tx.append_history(loan.seq, loan.history_rows, changes, source)?;
+    tx.update_loans(&[LoanUpdate {
+        seq: loan.seq,
+        terms: &loan.terms,
+        state: after,
+        expected_version: loan.version,
+        ledger_rows: loan.ledger_rows + entries.len() as i64,
+        history_rows: loan.history_rows + changes.len() as i64,
+    }])?;
+    Ok(())
+}
+
+/// The status changes in `after` that `before` did not have: its history past their common
+/// beginning.
+pub fn new_history<'a>(before: &LoanState, after: &'a LoanState) -> &'a [StatusChange] {
+    let common = before.history.iter().zip(&after.history).take_while(|(a, b)| a == b).count();
+    &after.history[common..]
+}
+
+/// What a reversal did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReversalOutcome {
+    pub payment_id: i64,
+    pub loan_no: String,
+    pub amount: Amount,
+    pub replayed: bool,
+}
+
+/// Reverses a posted payment: the loan is replayed without it, so it stands exactly as if the
+/// payment had never arrived, and the ledger takes the difference. Payments are reversed
+/// latest first. The same `key` again returns the first result.
+pub fn reverse(store: &mut Store, payment_id: i64, key: &str) -> Result<ReversalOutcome, AppError> {
+    store.transaction(|tx| {
+        let payment =
+            tx.payment(payment_id)?.ok_or_else(|| AppError::NotFound { what: "payment", id: payment_id.to_string() })?;
+        let loan = tx
+            .loan_by_seq(payment.loan_seq)?
+            .ok_or_else(|| AppError::NotFound { what: "loan", id: payment.loan_seq.to_string() })?;
+        if payment.status == PaymentStatus::Reversed {
+            if payment.reversal_key.as_deref() == Some(key) {
+                return Ok(ReversalOutcome { payment_id, loan_no: loan.loan_no, amount: payment.amount, replayed: true });
+            }
+            return Err(AppError::invalid("payment", format!("payment {payment_id} was already reversed")));
+        }
+        if let Some(other) = tx.payment_by_reversal_key(key)? {
+            return Err(AppError::KeyReused { key: key.to_owned(), existing: format!("reversal of payment {}", other.id) });
+        }
+        let posted: Vec<PaymentRecord> =
+            tx.payments_of(loan.seq)?.into_iter().filter(|p| p.status == PaymentStatus::Posted).collect();
+        if let Some(last) = posted.last().filter(|p| p.id != payment_id) {
+            return Err(AppError::invalid("payment", format!("payment {} came later on this loan; reverse it first", last.id)));
+        }
+        let facts: Vec<PaymentFact> =
+            posted.iter().filter(|p| p.id != payment_id).map(|p| PaymentFact { date: p.value_date, amount: p.amount }).collect();
+        let before = loan.state.clone();
+        let after = LoanState::replay(&loan.terms, &facts, before.as_of)?;
+        let date = open_day(tx)?.map_or(before.as_of, |d| d.max(before.as_of));
+        tx.mark_reversed(payment_id, key)?;
+        save_change(tx, &loan, &before, &after, date, EntryKind::Reversal, &format!("reversal:{payment_id}"), "reversal")?;
+        tx.audit(
+            date,
+            SYSTEM_ACTOR,
+            "reversal",
+            &loan.loan_no,
+            &format!("{{\"payment_id\":{payment_id},\"amount\":\"{}\"}}", payment.amount),
+        )?;
+        Ok(ReversalOutcome { payment_id, loan_no: loan.loan_no, amount: payment.amount, replayed: false })
+    })
+}
+
+/// Everything about one loan on a date.
+#[derive(Debug, Clone)]
+pub struct LoanView {
+    pub record: LoanRecord,
+    /// The state on the view's date (computed, not stored).
+    pub state: LoanState,
+    pub payoff: Amount,
+    pub ledger: Vec<StoredEntry>,
+    pub history: Vec<(StatusChange, String)>,
+    pub payments: Vec<PaymentRecord>,
+}
+
+/// The loan as of `as_of` (default: the open business day, or the loan's own date if later).
+/// A date before the loan's stored date is answered by replaying the payments made by then.
+pub fn loan_view(store: &mut Store, loan_no: &str, as_of: Option<Date>) -> Result<LoanView, AppError> {
+    store.read(|tx| {
+        let record = tx.loan(loan_no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: loan_no.to_owned() })?;
+        let payments = tx.payments_of(record.seq)?;
+        let business = tx.business_date()?;
+        let date = as_of.or(business).unwrap_or(record.state.as_of);
+        if date < record.terms.start_date() {
+            return Err(AppError::invalid(
+                "as_of",
+                format!("{date} is before the loan's start date {}", record.terms.start_date()),
+            ));
+        }
+        let state = if date >= record.state.as_of {
+            let mut s = record.state.clone();
+            s.advance(&record.terms, date)?;
+            s
+        } else {
+            let facts: Vec<PaymentFact> = payments
+                .iter()
+                .filter(|p| p.status == PaymentStatus::Posted && p.value_date <= date)
+                .map(|p| PaymentFact { date: p.value_date, amount: p.amount })
+                .collect();
+            LoanState::replay(&record.terms, &facts, date)?
+        };
+        let payoff = state.payoff_amount(&record.terms);
+        let ledger = tx.ledger(record.seq)?;
+        let history = tx.history(record.seq)?;
+        Ok(LoanView { record, state, payoff, ledger, history, payments })
+    })
+}
+
+/// The portfolio by status, bucket and class, and the business date it stands at.
+pub fn portfolio(store: &mut Store) -> Result<(Option<Date>, Vec<PortfolioRow>), AppError> {
+    store.read(|tx| Ok((tx.business_date()?, tx.portfolio()?)))
+}
+
+/// The portfolio computed loan by loan on `date`: loans moved forward (or replayed back) to
+/// the date in memory, a page at a time, so memory stays bounded whatever the book's size.
+pub fn portfolio_as_of(store: &mut Store, date: Date) -> Result<Vec<PortfolioRow>, AppError> {
+    const PAGE: i64 = 5_000;
+    let mut totals: std::collections::BTreeMap<(String, String, String), (i64, Amount, Amount)> =
+        std::collections::BTreeMap::new();
+    let mut after = 0;
+    loop {
+        let (loans, payments) = store.read(|tx| {
+            let loans = tx.loans_page(after, PAGE)?;
+            let payments = match (loans.first(), loans.last()) {
+                (Some(a), Some(b)) => tx.posted_payments_between(a.seq, b.seq)?,
+                _ => Vec::new(),
+            };
+            Ok::<_, AppError>((loans, payments))
+        })?;
+        let Some(last) = loans.last() else { break };
+        after = last.seq;
+        for loan in loans.iter().filter(|l| l.terms.start_date() <= date) {
+            let state = if date >= loan.state.as_of {
+                let mut s = loan.state.clone();
+                s.advance(&loan.terms, date)?;
+                s
+            } else {
+                let facts: Vec<PaymentFact> = payments
+                    .iter()
+                    .filter(|p| p.loan_seq == loan.seq && p.value_date <= date)
+                    .map(|p| PaymentFact { date: p.value_date, amount: p.amount })
+                    .collect();
+                LoanState::replay(&loan.terms, &facts, date)?
+            };
+            let key = (
+                arrears_store::status_code(state.status).to_owned(),
+                state.bucket.label().to_owned(),
+                state.class.label().to_owned(),
+            );
+            let entry = totals.entry(key).or_insert((0, Amount::ZERO, Amount::ZERO));
+            let outstanding = state.outstanding();
+            entry.0 += 1;
+            entry.1 += outstanding.principal;
+            entry.2 += outstanding.total();
+        }
+    }
+    Ok(totals
+        .into_iter()
+        .map(|((status, bucket, class), (loans, principal, total))| PortfolioRow {
+            status,
+            bucket,
+            class,
+            loans,
+            principal_outstanding: principal,
+            total_outstanding: total,
+        })
+        .collect())
+}

@@ -1,0 +1,387 @@
+//! The `arrears` command line: argument parsing, progress bars and output formats. Every
+//! command calls a use case of `arrears-app`; nothing here decides about money.
+
+mod bench;
+mod render;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use arrears_app::demo::{self, DemoOptions};
+use arrears_app::eod::{self, EodOptions};
+use arrears_app::import::{self, ImportReport};
+use arrears_app::service;
+use arrears_core::{Amount, Date, DayCount, LoanTerms, ProductRules, Rate, RepaymentMethod, TermsInput};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "arrears",
+    version,
+    about = "Post-loan and overdue-loan management: servicing, the nightly batch, payments and the loan book"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "ARREARS_DB", default_value = "sqlite://arrears.db")]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create or migrate the database and add the default products.
+    Init,
+    /// Print a repayment schedule (no database needed).
+    Schedule {
+        /// Principal, for example 10000.00.
+        #[arg(long)]
+        principal: String,
+        /// Annual rate in percent, for example 7.2.
+        #[arg(long)]
+        annual_rate: String,
+        #[arg(long)]
+        term_months: u32,
+        /// annuity (等额本息), equal-principal (等额本金), interest-only (先息后本) or bullet.
+        #[arg(long)]
+        method: String,
+        /// Disbursement date, YYYY-MM-DD.
+        #[arg(long)]
+        start: String,
+        /// First due date; one month after the start by default.
+        #[arg(long)]
+        first_due: Option<String>,
+        /// act365f, act360 or 30-360: governs broken first periods and bullet loans.
+        #[arg(long, default_value = "act365f")]
+        day_count: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Import data files.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Post a payment. The same --key twice posts once.
+    Pay {
+        #[arg(long)]
+        loan: String,
+        #[arg(long)]
+        amount: String,
+        /// Value date; the open business day by default.
+        #[arg(long)]
+        date: Option<String>,
+        /// Idempotency key, unique per payment (for example the bank's transaction id).
+        #[arg(long)]
+        key: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Reverse a payment: the loan stands as if it had never arrived.
+    Reverse {
+        #[arg(long)]
+        payment: i64,
+        /// Idempotency key of the reversal; `reverse-PAYMENT` by default.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Look at loans.
+    Loan {
+        #[command(subcommand)]
+        what: LoanWhat,
+    },
+    /// Run the nightly batch (close of business) for one date, or every date up to one.
+    Eod {
+        #[arg(long, conflicts_with = "until", required_unless_present = "until")]
+        date: Option<String>,
+        #[arg(long)]
+        until: Option<String>,
+        /// Worker threads; all cores by default.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Loans per partition and write transaction.
+        #[arg(long, default_value_t = 5_000)]
+        partition_size: usize,
+    },
+    /// Loans and balances by bucket and classification.
+    Portfolio {
+        /// Compute every loan on this date instead of reading the stored summary.
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Create a fresh database with a realistic book and service it day by day.
+    Demo {
+        #[arg(long, default_value_t = 2_000)]
+        loans: usize,
+        #[arg(long, default_value_t = 240)]
+        days: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// First business day of the demo.
+        #[arg(long, default_value = "2026-01-01")]
+        start: String,
+        /// Keep an existing database file instead of starting afresh.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Measure throughput (see BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchWhat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportWhat {
+    /// A CSV loan tape with the columns loan_no, borrower_id, product, principal, annual_rate,
+    /// term_months, method, start_date and optionally first_due_date.
+    Loans {
+        file: PathBuf,
+        /// Import the good rows and write the bad ones to the reject file.
+        #[arg(long)]
+        skip_bad: bool,
+        /// Where bad rows go with --skip-bad; FILE.rejects.csv by default.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LoanWhat {
+    /// Terms, schedule, DPD, bucket, class, balances, payments, status history and ledger.
+    Show {
+        id: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+/// Runs the program and turns an error into a message and exit code 1 (2 for usage errors).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse_date(field: &str, text: &str) -> Result<Date> {
+    text.parse().with_context(|| format!("--{field}"))
+}
+
+fn parse_amount(field: &str, text: &str) -> Result<Amount> {
+    Amount::parse(text).with_context(|| format!("--{field}"))
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let db = cli.db.as_str();
+    match cli.command {
+        Command::Init => {
+            let (_, version) =
+                arrears_app::init(db).with_context(|| format!("while initialising {}", arrears_store::conn::redact(db)))?;
+            println!("database {} is at schema version {version}", arrears_store::conn::redact(db));
+        }
+        Command::Schedule { principal, annual_rate, term_months, method, start, first_due, day_count, format } => {
+            let method: RepaymentMethod = method.parse().map_err(anyhow::Error::msg).context("--method")?;
+            let day_count: DayCount = day_count.parse().map_err(anyhow::Error::msg).context("--day-count")?;
+            let annual_rate = Rate::parse_percent(&annual_rate).context("--annual-rate")?;
+            let rules =
+                ProductRules { day_count, cost_cap_annual: Rate::from_bp(10_000).max(annual_rate), ..ProductRules::default() };
+            let terms = LoanTerms::new(TermsInput {
+                principal: parse_amount("principal", &principal)?,
+                annual_rate,
+                term_months,
+                method,
+                start_date: parse_date("start", &start)?,
+                first_due_date: first_due.map(|d| parse_date("first-due", &d)).transpose()?,
+                rules,
+            })?;
+            render::schedule(&arrears_core::schedule(&terms), format, &mut std::io::stdout().lock())?;
+        }
+        Command::Import { what: ImportWhat::Loans { file, skip_bad, rejects } } => import_loans(db, &file, skip_bad, rejects)?,
+        Command::Pay { loan, amount, date, key, format } => {
+            let mut store = arrears_app::open(db)?;
+            let amount = parse_amount("amount", &amount)?;
+            let date = match date {
+                Some(d) => parse_date("date", &d)?,
+                None => store.read(service::open_day)?.context("--date is required until the first nightly batch has run")?,
+            };
+            let outcome = service::pay(&mut store, &loan, amount, date, &key)?;
+            render::payment(&outcome, format, &mut std::io::stdout().lock())?;
+        }
+        Command::Reverse { payment, key } => {
+            let mut store = arrears_app::open(db)?;
+            let key = key.unwrap_or_else(|| format!("reverse-{payment}"));
+            let outcome = service::reverse(&mut store, payment, &key)?;
+            let again = if outcome.replayed { " (already reversed with this key; nothing changed)" } else { "" };
+            println!("payment {} of {} on loan {} reversed{again}", outcome.payment_id, outcome.amount, outcome.loan_no);
+        }
+        Command::Loan { what: LoanWhat::Show { id, as_of, format } } => {
+            let mut store = arrears_app::open(db)?;
+            let as_of = as_of.map(|d| parse_date("as-of", &d)).transpose()?;
+            let view = service::loan_view(&mut store, &id, as_of)?;
+            render::loan(&view, format, &mut std::io::stdout().lock())?;
+        }
+        Command::Eod { date, until, threads, partition_size } => {
+            let mut store = arrears_app::open(db)?;
+            let options = EodOptions {
+                threads: threads.unwrap_or(EodOptions::default().threads),
+                partition_size,
+                stop_after_partitions: None,
+            };
+            run_eod(&mut store, date, until, options)?;
+        }
+        Command::Portfolio { as_of, format } => {
+            let mut store = arrears_app::open(db)?;
+            let rows = match as_of {
+                None => service::portfolio(&mut store)?,
+                Some(d) => {
+                    let date = parse_date("as-of", &d)?;
+                    (Some(date), service::portfolio_as_of(&mut store, date)?)
+                }
+            };
+            render::portfolio(rows.0, &rows.1, format, &mut std::io::stdout().lock())?;
+        }
+        Command::Demo { loans, days, seed, start, keep } => run_demo(db, loans, days, seed, &start, keep)?,
+        Command::Bench { what } => bench::run(db, what)?,
+    }
+    Ok(())
+}
+
+fn import_loans(db: &str, file: &std::path::Path, skip_bad: bool, rejects: Option<PathBuf>) -> Result<()> {
+    let mut store = arrears_app::open(db)?;
+    let input = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut report = ImportReport::default();
+    let result = import::import_csv(&mut store, std::io::BufReader::new(input), skip_bad, &mut report);
+    let mut err = std::io::stderr().lock();
+    for e in report.errors.iter().take(50) {
+        writeln!(err, "{}: {e}", file.display())?;
+    }
+    if report.errors.len() > 50 {
+        writeln!(err, "… and {} more bad rows", report.errors.len() - 50)?;
+    }
+    result?;
+    if !report.errors.is_empty() {
+        let path = rejects.unwrap_or_else(|| file.with_extension("rejects.csv"));
+        let out = std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+        import::write_rejects(&report, out)?;
+        println!("{} bad rows written to {}", report.errors.len(), path.display());
+    }
+    println!("imported {} of {} loans from {}", report.imported, report.rows, file.display());
+    Ok(())
+}
+
+fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
+fn run_eod(store: &mut arrears_store::Store, date: Option<String>, until: Option<String>, options: EodOptions) -> Result<()> {
+    let started = std::time::Instant::now();
+    if let Some(until) = until {
+        let until = parse_date("until", &until)?;
+        let total = eod::run_until(store, until, options, |day, r| {
+            if r.already_closed {
+                println!("{day}: already closed; nothing to do");
+            } else {
+                println!(
+                    "{day}: {} loans touched, {} installments due, {} grace periods ended, {} status changes",
+                    r.loans_touched, r.installments_due, r.grace_expired, r.status_changes
+                );
+            }
+        })?;
+        println!("closed through {until}: {} loans touched in {:.1?}", total.loans_touched, started.elapsed());
+        return Ok(());
+    }
+    let date = parse_date("date", &date.expect("clap requires --date or --until"))?;
+    let bar = progress_bar(0, &format!("closing {date}"));
+    let report = eod::run(store, date, options, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    if report.already_closed {
+        println!("{date} is already closed; nothing changed");
+    } else {
+        println!(
+            "{date} closed in {:.1?}: {} loans touched in {} partitions; {} installments fell due, {} grace periods ended, {} status changes, {} charges stopped by the cost cap",
+            started.elapsed(),
+            report.loans_touched,
+            report.partitions,
+            report.installments_due,
+            report.grace_expired,
+            report.status_changes,
+            report.cap_applied
+        );
+    }
+    Ok(())
+}
+
+fn run_demo(db: &str, loans: usize, days: u32, seed: u64, start: &str, keep: bool) -> Result<()> {
+    if loans == 0 || loans > 1_000_000 {
+        bail!("--loans: {loans} must be between 1 and 1000000");
+    }
+    if days == 0 || days > 3_650 {
+        bail!("--days: {days} must be between 1 and 3650");
+    }
+    let start = parse_date("start", start)?;
+    if !keep {
+        if let Some(path) = db.strip_prefix("sqlite://") {
+            for suffix in ["", "-wal", "-shm"] {
+                let p = format!("{path}{suffix}");
+                if std::path::Path::new(&p).exists() {
+                    std::fs::remove_file(&p).with_context(|| format!("cannot remove {p} to start afresh"))?;
+                }
+            }
+        } else {
+            bail!("--db: the demo starts afresh only on a SQLite file; use a new PostgreSQL schema (postgres://…?schema=demo) with --keep");
+        }
+    }
+    let (mut store, _) = arrears_app::init(db)?;
+    if store.read(|tx| tx.next_loan_seq())? > 1 {
+        bail!("--db: {} already holds loans; the demo needs an empty database", arrears_store::conn::redact(db));
+    }
+    println!(
+        "Arrears demo: {loans} consumer cash loans over {days} business days from {start} (seed {seed}) in {}",
+        arrears_store::conn::redact(db)
+    );
+    let started = std::time::Instant::now();
+    let bar = progress_bar(days as u64, "servicing day by day");
+    let options = DemoOptions { loans, days, seed, start, eod: EodOptions::default() };
+    let report = demo::run(&mut store, options, |done, _| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    let (business, rows) = service::portfolio(&mut store)?;
+    render::demo_summary(&report, started.elapsed(), &mut std::io::stdout().lock())?;
+    render::portfolio(business, &rows, Format::Table, &mut std::io::stdout().lock())?;
+    let moves = store.read(|tx| tx.status_moves(start, business.unwrap_or(start)))?;
+    render::moves(&moves, &mut std::io::stdout().lock())?;
+    println!();
+    println!("Look closer:");
+    for (behaviour, loan_no) in &report.examples {
+        println!("  arrears loan show {loan_no:<10} # a borrower {}", behaviour.label());
+    }
+    println!("  arrears portfolio");
+    Ok(())
+}
