@@ -148,18 +148,20 @@ pub fn run(
     Ok(report)
 }
 
-/// Closes every business date from the day after the last closed one through `until`.
+/// Closes every business date from the day after the last closed one through `until`, one
+/// day at a time.
 pub fn run_until(
     store: &mut Store,
     until: Date,
     options: EodOptions,
     mut each: impl FnMut(Date, &EodReport),
 ) -> Result<EodReport, AppError> {
-    let business = store.read(|tx| tx.business_date())?;
+    let (business, earliest) = store.read(|tx| Ok::<_, AppError>((tx.business_date()?, tx.earliest_event()?)))?;
     let mut day = match business {
         Some(b) if until <= b => return run(store, until, options, |_, _| ()),
         Some(b) => b.add_days(1),
-        None => until,
+        // A book never closed before starts on the earliest day any loan has an event.
+        None => earliest.map_or(until, |e| e.min(until)),
     };
     let mut total = EodReport::default();
     while day <= until {

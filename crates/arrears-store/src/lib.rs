@@ -448,6 +448,12 @@ impl Tx<'_> {
         rows.iter().map(Self::payment_from_row).collect()
     }
 
+    /// The earliest next event of any loan.
+    pub fn earliest_event(&mut self) -> Result<Option<Date>, StoreError> {
+        let rows = self.conn.query("SELECT MIN(next_event) FROM loans", &[])?;
+        rows[0].opt_text(0)?.map(parse_date).transpose()
+    }
+
     /// Number of loans with an event on or before `date`.
     pub fn count_loans_due(&mut self, date: Date) -> Result<i64, StoreError> {
         self.conn.query("SELECT count(*) FROM loans WHERE next_event <= $1", &[date.to_string().into()])?[0].int(0)
