@@ -3,6 +3,7 @@
 //!
 //! Each use case runs in one transaction and either commits all it changed or nothing.
 
+pub mod book;
 pub mod demo;
 pub mod eod;
 pub mod import;

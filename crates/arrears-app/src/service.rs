@@ -194,7 +194,14 @@ fn save_change(
     if changes.is_empty() && (before.bucket, before.class) != (after.bucket, after.class) {
         // A reversal can take back a move (a cure) without making a new one: record the
         // return to where the loan stands now, on the day it was made.
-        changes.push(StatusChange { date, dpd: after.dpd, from_bucket: before.bucket, to_bucket: after.bucket, from_class: before.class, to_class: after.class });
+        changes.push(StatusChange {
+            date,
+            dpd: after.dpd,
+            from_bucket: before.bucket,
+            to_bucket: after.bucket,
+            from_class: before.class,
+            to_class: after.class,
+        });
     }
     tx.append_ledger(loan.seq, loan.ledger_rows, &entries, reference)?;
     tx.append_history(loan.seq, loan.history_rows, &changes, source)?;

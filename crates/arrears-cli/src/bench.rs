@@ -1,40 +1,102 @@
 //! `arrears bench`: throughput measurements, written down in BENCHMARKS.md.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use arrears_app::{book, service};
+use arrears_core::{Amount, LoanTerms, ProductRules, Rate, RepaymentMethod, TermsInput};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchWhat {
-    /// Schedules generated per second.
+    /// Schedules generated per second, by repayment method.
     Schedule {
         #[arg(long, default_value_t = 200_000)]
+        count: usize,
+        #[arg(long, default_value_t = 12)]
+        term_months: u32,
+    },
+    /// Load a synthetic book (for `arrears eod` to be measured on) into an empty database.
+    Book {
+        #[arg(long, default_value_t = 1_000_000)]
+        loans: usize,
+        /// The business date the book stands on; the next `arrears eod --date` is the day after.
+        #[arg(long, default_value = "2026-06-14")]
+        as_of: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Payments posted per second, one transaction each, on the loans of a synthetic book.
+    Payments {
+        #[arg(long, default_value_t = 20_000)]
         count: usize,
     },
 }
 
-pub fn run(_db: &str, what: BenchWhat) -> Result<()> {
+pub fn run(db: &str, what: BenchWhat) -> Result<()> {
     match what {
-        BenchWhat::Schedule { count } => {
+        BenchWhat::Schedule { count, term_months } => schedules(count, term_months),
+        BenchWhat::Book { loans, as_of, seed } => {
+            let as_of = crate::parse_date("as-of", &as_of)?;
+            let (mut store, _) = arrears_app::init(db)?;
             let started = std::time::Instant::now();
-            let mut sink = 0i64;
-            for k in 0..count {
-                let terms = arrears_core::LoanTerms::new(arrears_core::TermsInput {
-                    principal: arrears_core::Amount(100_000 + (k as i64 % 1000) * 100),
-                    annual_rate: arrears_core::Rate::from_bp(1_800),
-                    term_months: 12,
-                    method: arrears_core::RepaymentMethod::Annuity,
-                    start_date: "2026-01-15".parse()?,
-                    first_due_date: None,
-                    rules: arrears_core::ProductRules::default(),
-                })?;
-                sink += arrears_core::schedule(&terms).last().map_or(0, |l| l.interest.0);
-            }
-            let secs = started.elapsed().as_secs_f64();
+            let bar = crate::progress_bar(loans as u64, "loading the book");
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let report = book::load(&mut store, loans, as_of, seed, threads, |done| bar.set_position(done as u64))?;
+            bar.finish_and_clear();
             println!(
-                "{count} schedules of 12 installments in {secs:.3} s: {:.0} schedules/s (checksum {sink})",
-                count as f64 / secs
+                "loaded {} loans ({} active, {} overdue, {} closed) standing on {as_of} in {:.1?}",
+                report.loans,
+                report.active,
+                report.overdue,
+                report.closed,
+                started.elapsed()
             );
+            println!("next: arrears --db {} eod --date {}", arrears_store::conn::redact(db), as_of.add_days(1));
+            Ok(())
         }
+        BenchWhat::Payments { count } => payments(db, count),
     }
+}
+
+fn schedules(count: usize, term_months: u32) -> Result<()> {
+    for method in
+        [RepaymentMethod::Annuity, RepaymentMethod::EqualPrincipal, RepaymentMethod::InterestOnly, RepaymentMethod::Bullet]
+    {
+        let started = std::time::Instant::now();
+        let mut checksum = 0i64;
+        for k in 0..count {
+            let terms = LoanTerms::new(TermsInput {
+                principal: Amount(100_000 + (k as i64 % 1000) * 100),
+                annual_rate: Rate::from_bp(1_800),
+                term_months,
+                method,
+                start_date: "2026-01-15".parse()?,
+                first_due_date: None,
+                rules: ProductRules::default(),
+            })?;
+            checksum += arrears_core::schedule(&terms).last().map_or(0, |l| l.interest.0);
+        }
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "{method:<16} {count} schedules of {term_months} months in {secs:.3} s: {:.0} schedules/s (checksum {checksum})",
+            count as f64 / secs
+        );
+    }
+    Ok(())
+}
+
+fn payments(db: &str, count: usize) -> Result<()> {
+    let mut store = arrears_app::open(db)?;
+    let date = store.read(service::open_day)?.context("load a book first: arrears bench book")?;
+    let loans = store.read(|tx| tx.loans_page(0, count as i64))?;
+    let active: Vec<_> =
+        loans.iter().filter(|l| l.state.status == arrears_core::LoanStatus::Active).map(|l| l.loan_no.clone()).collect();
+    anyhow::ensure!(!active.is_empty(), "the book has no active loans");
+    let started = std::time::Instant::now();
+    for k in 0..count {
+        let loan = &active[k % active.len()];
+        service::pay(&mut store, loan, Amount(100), date, &format!("bench-{date}-{k}"))?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!("{count} payments of 1.00 on {} loans in {secs:.2} s: {:.0} payments/s", active.len(), count as f64 / secs);
     Ok(())
 }

@@ -181,7 +181,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn parse_date(field: &str, text: &str) -> Result<Date> {
+pub(crate) fn parse_date(field: &str, text: &str) -> Result<Date> {
     text.parse().with_context(|| format!("--{field}"))
 }
 
@@ -287,7 +287,7 @@ fn import_loans(db: &str, file: &std::path::Path, skip_bad: bool, rejects: Optio
     Ok(())
 }
 
-fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)")
@@ -326,8 +326,9 @@ fn run_eod(store: &mut arrears_store::Store, date: Option<String>, until: Option
         println!("{date} is already closed; nothing changed");
     } else {
         println!(
-            "{date} closed in {:.1?}: {} loans touched in {} partitions; {} installments fell due, {} grace periods ended, {} status changes, {} charges stopped by the cost cap",
+            "{date} closed in {:.1?} (peak memory {}): {} loans touched in {} partitions; {} installments fell due, {} grace periods ended, {} status changes, {} charges stopped by the cost cap",
             started.elapsed(),
+            peak_memory(),
             report.loans_touched,
             report.partitions,
             report.installments_due,
@@ -384,4 +385,12 @@ fn run_demo(db: &str, loans: usize, days: u32, seed: u64, start: &str, keep: boo
     }
     println!("  arrears portfolio");
     Ok(())
+}
+
+/// The process's peak resident memory, from /proc (Linux), for the batch's report.
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_owned()))
+        .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -142,7 +142,7 @@ impl InstallmentState {
 
     /// Nothing owed now and nothing left to charge.
     pub fn is_settled(&self) -> bool {
-        self.outstanding().total().is_zero() && (self.interest_charged || self.scheduled_interest.is_zero())
+        self.outstanding().total().is_zero() && (self.interest_charged || self.charged.interest == self.scheduled_interest)
     }
 
     /// Days past due on `date`: days since the due date while anything of it is unpaid.
@@ -320,7 +320,8 @@ impl LoanState {
         for k in 0..self.installments.len() {
             let inst = &self.installments[k];
             if inst.due_date == day && !inst.interest_charged {
-                let want = inst.scheduled_interest;
+                // What an early payment did not already charge is charged now, within the cap.
+                let want = inst.scheduled_interest - inst.charged.interest;
                 let allowed = self.cap_allow(want, basis, day);
                 let inst = &mut self.installments[k];
                 inst.interest_charged = true;
@@ -390,6 +391,14 @@ impl LoanState {
         allowed
     }
 
+    /// Charges what the cap lets through of `want` now and leaves the rest for later: for
+    /// interest paid before its due date, which is charged in full when the date comes.
+    pub(crate) fn cap_take(&mut self, want: Amount, basis: i128) -> Amount {
+        let allowed = want.max(Amount::ZERO).min(self.cap_room(basis));
+        self.cap.charged += allowed;
+        allowed
+    }
+
     /// The most the cap would let the engine charge now, without charging it.
     fn cap_room(&self, basis: i128) -> Amount {
         let ceiling = Amount(div_round(self.cap.budget_scaled, basis * RATE_SCALE, Rounding::Floor) as i64);
@@ -421,8 +430,10 @@ impl LoanState {
         }
     }
 
-    /// Interest of the current period from its start to the business date, by the day count,
-    /// on all principal still owed; never more than the installment's scheduled interest.
+    /// Interest still to charge for the current period if the loan closed on the business
+    /// date: interest from the period's start to the date, by the day count, on all principal
+    /// still owed (never more than the installment's scheduled interest), less what an early
+    /// payment already charged, within the cap.
     pub(crate) fn current_interest_to_date(&self, terms: &LoanTerms, k: usize) -> Amount {
         let inst = &self.installments[k];
         if inst.interest_charged {
@@ -430,14 +441,10 @@ impl LoanState {
         }
         let period_start = if k == 0 { terms.start_date() } else { self.installments[k - 1].due_date };
         let principal: Amount = self.installments[k..].iter().map(|i| i.outstanding().principal).sum();
-        let interest = day_count_interest(
-            principal.0 as i128,
-            terms.annual_rate(),
-            terms.day_count(),
-            period_start,
-            self.as_of.max(period_start),
-        );
-        Amount(interest as i64).min(inst.scheduled_interest).min(self.cap_room(terms.day_count().basis()))
+        let (rate, day_count) = (terms.annual_rate(), terms.day_count());
+        let interest = day_count_interest(principal.0 as i128, rate, day_count, period_start, self.as_of.max(period_start));
+        let to_date = Amount(interest as i64).min(inst.scheduled_interest);
+        (to_date - inst.charged.interest).max(Amount::ZERO).min(self.cap_room(day_count.basis()))
     }
 
     /// What the borrower must pay on the business date to close the loan: everything due,

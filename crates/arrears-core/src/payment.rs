@@ -75,6 +75,7 @@ impl LoanState {
         let mut allocation = Allocation::default();
         let mut left = amount;
         let mut events = Vec::new();
+        let forgone_before = self.cap.forgone;
 
         if amount == payoff {
             self.charge_interest_for_payoff(terms, basis, date);
@@ -86,11 +87,11 @@ impl LoanState {
             self.pay_group(terms, &rest, &mut left, &mut allocation);
         } else if let Some(k) = self.current_index() {
             if !left.is_zero() && !self.installments[k].interest_charged {
-                let want = self.installments[k].scheduled_interest;
-                let allowed = self.cap_allow(want, basis, date);
-                let inst = &mut self.installments[k];
-                inst.interest_charged = true;
-                inst.charged.interest += allowed;
+                // Interest paid ahead of its due date is charged as far as the cap allows
+                // today; the rest is charged on the due date, so paying early never waives it.
+                let want = self.installments[k].scheduled_interest - self.installments[k].charged.interest;
+                let taken = self.cap_take(want, basis);
+                self.installments[k].charged.interest += taken;
             }
             self.pay_group(terms, &[k], &mut left, &mut allocation);
             if !left.is_zero() {
@@ -100,6 +101,9 @@ impl LoanState {
         }
         debug_assert!(left.is_zero(), "a payment below the payoff is always fully allocated");
 
+        if self.cap.forgone > forgone_before {
+            events.push(LoanEvent::CostCapApplied { date, forgone: self.cap.forgone - forgone_before });
+        }
         for inst in &mut self.installments {
             if inst.settled_on.is_none() && inst.is_settled() {
                 inst.settled_on = Some(date);
@@ -121,13 +125,12 @@ impl LoanState {
         let Some(k) = self.current_index() else { return };
         let to_date = self.current_interest_to_date(terms, k);
         let allowed = self.cap_allow(to_date, basis, date);
-        for (j, inst) in self.installments.iter_mut().enumerate().skip(k) {
+        self.installments[k].charged.interest += allowed;
+        // The loan closes: no interest is left to charge on this or any later installment.
+        for inst in self.installments.iter_mut().skip(k) {
             if !inst.interest_charged {
                 inst.interest_charged = true;
-                inst.scheduled_interest = if j == k { allowed } else { Amount::ZERO };
-                if j == k {
-                    inst.charged.interest += allowed;
-                }
+                inst.scheduled_interest = inst.charged.interest;
             }
         }
     }

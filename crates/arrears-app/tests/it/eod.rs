@@ -13,7 +13,8 @@ use crate::support::{assert_ledger_matches, assert_same_dump, d, dump, new_loan,
 
 /// Forty loans of every method, started over the first days of January, none paying.
 fn book(store: &mut Store) {
-    let methods = [RepaymentMethod::Annuity, RepaymentMethod::EqualPrincipal, RepaymentMethod::InterestOnly, RepaymentMethod::Bullet];
+    let methods =
+        [RepaymentMethod::Annuity, RepaymentMethod::EqualPrincipal, RepaymentMethod::InterestOnly, RepaymentMethod::Bullet];
     let loans = (0..40)
         .map(|k| {
             let start = format!("2026-01-{:02}", 1 + k % 10);
@@ -94,7 +95,12 @@ story!(stored_states_are_the_pure_replay_of_their_payments, |db: &TestDb| {
     let mut store = db.init();
     let options = DemoOptions { loans: 150, days: 200, seed: 11, start: d("2026-01-01"), eod: options(2, 16) };
     let report = demo::run(&mut store, options, |_, _| ()).unwrap();
-    assert!(report.payments > 200 && report.paid_off > 5, "a busy book: {} payments, {} payoffs", report.payments, report.paid_off);
+    assert!(
+        report.payments > 200 && report.paid_off > 5,
+        "a busy book: {} payments, {} payoffs",
+        report.payments,
+        report.paid_off
+    );
     assert_ledger_matches(&mut store);
     store
         .read(|tx| {

@@ -14,7 +14,9 @@ fn loans(store: &mut arrears_store::Store) -> i64 {
 
 story!(a_good_tape_imports_every_row, |db: &TestDb| {
     let mut store = db.init();
-    let csv = format!("{HEADER}A1,B1,CASH,5000.00,18,12,annuity,2026-01-15,\nA2,B2,CASH-FEE,800,7.2,3,equal-principal,2026-01-20,2026-03-01\n");
+    let csv = format!(
+        "{HEADER}A1,B1,CASH,5000.00,18,12,annuity,2026-01-15,\nA2,B2,CASH-FEE,800,7.2,3,equal-principal,2026-01-20,2026-03-01\n"
+    );
     let mut report = ImportReport::default();
     import_csv(&mut store, csv.as_bytes(), false, &mut report).unwrap();
     assert_eq!((report.rows, report.imported), (2, 2));
@@ -39,7 +41,15 @@ story!(a_tape_with_bad_rows_imports_nothing_and_names_them, |db: &TestDb| {
     let got: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.line, e.field.as_str())).collect();
     assert_eq!(
         got,
-        [(3, "principal"), (4, "start_date"), (5, "product"), (6, "annual_rate"), (7, "loan_no"), (8, "method"), (9, "term_months")]
+        [
+            (3, "principal"),
+            (4, "start_date"),
+            (5, "product"),
+            (6, "annual_rate"),
+            (7, "loan_no"),
+            (8, "method"),
+            (9, "term_months")
+        ]
     );
     assert_eq!(loans(&mut store), 0, "all or nothing");
 

@@ -97,7 +97,10 @@ story!(a_backdated_payment_is_replayed_into_place, |db: &TestDb| {
     service::pay(&mut store, "L1", amt("100.00"), d("2026-02-10"), "early").unwrap();
     service::pay(&mut store, "L1", amt("816.80"), d("2026-02-15"), "on-time").unwrap();
     let view = loan_view(&mut store, "L1", Some(d("2026-02-20"))).unwrap();
-    let facts = [PaymentFact { date: d("2026-02-10"), amount: amt("100.00") }, PaymentFact { date: d("2026-02-15"), amount: amt("816.80") }];
+    let facts = [
+        PaymentFact { date: d("2026-02-10"), amount: amt("100.00") },
+        PaymentFact { date: d("2026-02-15"), amount: amt("816.80") },
+    ];
     assert_eq!(view.state, LoanState::replay(&view.record.terms, &facts, d("2026-02-20")).unwrap());
     assert_eq!(view.state.dpd, 0);
     assert_ledger_matches(&mut store);

@@ -27,7 +27,9 @@ impl TestDb {
     /// `None` (with a note on stderr) when no PostgreSQL URL is configured.
     pub fn postgres() -> Option<TestDb> {
         let Ok(base) = std::env::var("ARREARS_TEST_PG_URL") else {
-            eprintln!("PostgreSQL story skipped: set ARREARS_TEST_PG_URL (for example postgres://postgres@127.0.0.1/test) to run it");
+            eprintln!(
+                "PostgreSQL story skipped: set ARREARS_TEST_PG_URL (for example postgres://postgres@127.0.0.1/test) to run it"
+            );
             return None;
         };
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
@@ -155,7 +157,14 @@ pub fn dump(store: &mut Store) -> String {
                 let Some(last) = page.last() else { break };
                 after = last.seq;
                 for loan in &page {
-                    out.push_str(&format!("{} v{} l{} h{} {}\n", loan.loan_no, loan.version, loan.ledger_rows, loan.history_rows, serde_json::to_string(&loan.state).unwrap()));
+                    out.push_str(&format!(
+                        "{} v{} l{} h{} {}\n",
+                        loan.loan_no,
+                        loan.version,
+                        loan.ledger_rows,
+                        loan.history_rows,
+                        serde_json::to_string(&loan.state).unwrap()
+                    ));
                     for e in tx.ledger(loan.seq)? {
                         out.push_str(&format!("  {} {} {:?}\n", e.entry_no, e.reference, e.entry));
                     }
