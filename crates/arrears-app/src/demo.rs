@@ -245,21 +245,12 @@ pub fn run(store: &mut Store, options: DemoOptions, mut progress: impl FnMut(u32
             pay_as_planned(store, &mut rng, &loans[idx], action, day, &mut report)?;
         }
         let eod = eod::run(store, day, options.eod, |_, _| ())?;
-        merge(&mut report.eod, &eod);
+        report.eod.absorb(&eod);
         report.last_day = Some(day);
         progress(i + 1, options.days);
     }
     report.loans = loans.len();
     Ok(report)
-}
-
-fn merge(total: &mut EodReport, day: &EodReport) {
-    total.loans_touched += day.loans_touched;
-    total.partitions += day.partitions;
-    total.installments_due += day.installments_due;
-    total.grace_expired += day.grace_expired;
-    total.status_changes += day.status_changes;
-    total.cap_applied += day.cap_applied;
 }
 
 fn pay_as_planned(

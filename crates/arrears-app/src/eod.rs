@@ -54,7 +54,8 @@ pub struct EodReport {
 }
 
 impl EodReport {
-    fn absorb(&mut self, other: &EodReport) {
+    /// Adds another run's counts to these.
+    pub fn absorb(&mut self, other: &EodReport) {
         self.loans_touched += other.loans_touched;
         self.partitions += other.partitions;
         self.installments_due += other.installments_due;

@@ -6,7 +6,7 @@ use arrears_app::service::{open_loans, terms_for, NewLoan};
 use arrears_app::AppError;
 use arrears_core::ledger;
 use arrears_core::{Amount, Date, Rate, RepaymentMethod};
-use arrears_store::Store;
+use arrears_store::{LoanRecord, Store, Tx};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -123,6 +123,22 @@ pub fn open(store: &mut Store, loans: Vec<NewLoan>) {
         .unwrap();
 }
 
+/// Calls `f` on every loan of the store, a page at a time.
+pub fn for_each_loan(
+    tx: &mut Tx<'_>,
+    mut f: impl FnMut(&mut Tx<'_>, &LoanRecord) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    let mut after = 0;
+    loop {
+        let page = tx.loans_page(after, 500)?;
+        let Some(last) = page.last() else { return Ok(()) };
+        after = last.seq;
+        for loan in &page {
+            f(tx, loan)?;
+        }
+    }
+}
+
 /// Checks, for every loan, that the stored ledger gives the stored state's balances and that
 /// every entry balances.
 pub fn assert_ledger_matches(store: &mut Store) {
@@ -130,18 +146,12 @@ pub fn assert_ledger_matches(store: &mut Store) {
         .read(|tx| {
             let (sum, unbalanced) = tx.ledger_check()?;
             assert_eq!((sum, unbalanced), (Amount::ZERO, 0), "every entry balances");
-            let mut after = 0;
-            loop {
-                let page = tx.loans_page(after, 500)?;
-                let Some(last) = page.last() else { break };
-                after = last.seq;
-                for loan in &page {
-                    let entries: Vec<ledger::Entry> = tx.ledger(loan.seq)?.into_iter().map(|e| e.entry).collect();
-                    let receivable = ledger::receivables(&ledger::balances(&entries));
-                    assert_eq!(receivable, loan.state.outstanding(), "ledger and state of loan {}", loan.loan_no);
-                }
-            }
-            Ok::<_, AppError>(())
+            for_each_loan(tx, |tx, loan| {
+                let entries: Vec<ledger::Entry> = tx.ledger(loan.seq)?.into_iter().map(|e| e.entry).collect();
+                let receivable = ledger::receivables(&ledger::balances(&entries));
+                assert_eq!(receivable, loan.state.outstanding(), "ledger and state of loan {}", loan.loan_no);
+                Ok(())
+            })
         })
         .unwrap();
 }
@@ -151,28 +161,20 @@ pub fn dump(store: &mut Store) -> String {
     store
         .read(|tx| {
             let mut out = String::new();
-            let mut after = 0;
-            loop {
-                let page = tx.loans_page(after, 500)?;
-                let Some(last) = page.last() else { break };
-                after = last.seq;
-                for loan in &page {
-                    out.push_str(&format!(
-                        "{} v{} l{} h{} {}\n",
-                        loan.loan_no,
-                        loan.version,
-                        loan.ledger_rows,
-                        loan.history_rows,
-                        serde_json::to_string(&loan.state).unwrap()
-                    ));
-                    for e in tx.ledger(loan.seq)? {
-                        out.push_str(&format!("  {} {} {:?}\n", e.entry_no, e.reference, e.entry));
-                    }
-                    for (h, src) in tx.history(loan.seq)? {
-                        out.push_str(&format!("  {h:?} {src}\n"));
-                    }
+            for_each_loan(tx, |tx, loan| {
+                let state = serde_json::to_string(&loan.state).unwrap();
+                out.push_str(&format!(
+                    "{} v{} l{} h{} {state}\n",
+                    loan.loan_no, loan.version, loan.ledger_rows, loan.history_rows
+                ));
+                for e in tx.ledger(loan.seq)? {
+                    out.push_str(&format!("  {} {} {:?}\n", e.entry_no, e.reference, e.entry));
                 }
-            }
+                for (h, src) in tx.history(loan.seq)? {
+                    out.push_str(&format!("  {h:?} {src}\n"));
+                }
+                Ok(())
+            })?;
             out.push_str(&format!("business date {:?}\n", tx.business_date()?));
             Ok::<_, AppError>(out)
         })
