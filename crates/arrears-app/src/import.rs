@@ -45,7 +45,7 @@ pub struct ImportReport {
 /// the good ones. Returns what it did; with bad rows and no `skip_bad` it fails with
 /// [`AppError::ImportRejected`] after filling `report.errors`.
 pub fn import_csv(store: &mut Store, input: impl Read, skip_bad: bool, report: &mut ImportReport) -> Result<(), AppError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(input);
     let headers = reader.headers().map_err(|e| AppError::invalid("header", e.to_string()))?.clone();
     let index = |name: &str| headers.iter().position(|h| h == name);
     for required in &COLUMNS[..8] {
@@ -59,6 +59,8 @@ pub fn import_csv(store: &mut Store, input: impl Read, skip_bad: bool, report: &
     let cols: Vec<Option<usize>> = COLUMNS.iter().map(|c| index(c)).collect();
 
     let mut good: Vec<(NewLoan, LoanTerms)> = Vec::new();
+    // The line and text of each good row, for a loan found in the database after all.
+    let mut good_rows: Vec<(u64, Vec<String>)> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     store.transaction(|tx| {
         let open = open_day(tx)?;
@@ -77,6 +79,17 @@ pub fn import_csv(store: &mut Store, input: impl Read, skip_bad: bool, report: &
                     continue;
                 }
             };
+            let raw: Vec<String> = record.iter().map(str::to_owned).collect();
+            if record.len() != headers.len() {
+                let err = RowError {
+                    line,
+                    field: "row".into(),
+                    message: format!("has {} fields; the header has {}", record.len(), headers.len()),
+                };
+                report.rejected.push((line, raw, err.to_string()));
+                report.errors.push(err);
+                continue;
+            }
             let field = |i: usize| cols[i].and_then(|c| record.get(c)).unwrap_or("");
             let parsed = parse_row(&field, open).and_then(|loan| {
                 if !seen.insert(loan.loan_no.clone()) {
@@ -90,10 +103,13 @@ pub fn import_csv(store: &mut Store, input: impl Read, skip_bad: bool, report: &
                 Ok((loan, terms))
             });
             match parsed {
-                Ok(pair) => good.push(pair),
+                Ok(pair) => {
+                    good.push(pair);
+                    good_rows.push((line, raw));
+                }
                 Err((field, message)) => {
                     let err = RowError { line, field: field.into(), message };
-                    report.rejected.push((line, record.iter().map(str::to_owned).collect(), err.to_string()));
+                    report.rejected.push((line, raw, err.to_string()));
                     report.errors.push(err);
                 }
             }
@@ -101,20 +117,23 @@ pub fn import_csv(store: &mut Store, input: impl Read, skip_bad: bool, report: &
         let nos: Vec<&str> = good.iter().map(|(l, _)| l.loan_no.as_str()).collect();
         let existing: HashSet<String> = tx.existing_loan_nos(&nos)?.into_iter().collect();
         if !existing.is_empty() {
-            good.retain(|(l, _)| {
-                if existing.contains(&l.loan_no) {
+            let mut kept = Vec::with_capacity(good.len());
+            for ((loan, terms), (line, raw)) in good.drain(..).zip(good_rows.drain(..)) {
+                if existing.contains(&loan.loan_no) {
                     let err = RowError {
-                        line: 0,
+                        line,
                         field: "loan_no".into(),
-                        message: format!("`{}` already exists in the database", l.loan_no),
+                        message: format!("`{}` already exists in the database", loan.loan_no),
                     };
-                    report.rejected.push((0, vec![l.loan_no.clone()], err.to_string()));
+                    report.rejected.push((line, raw, err.to_string()));
                     report.errors.push(err);
-                    false
                 } else {
-                    true
+                    kept.push((loan, terms));
                 }
-            });
+            }
+            good = kept;
+            report.errors.sort_by_key(|e| e.line);
+            report.rejected.sort_by_key(|r| r.0);
         }
         if !report.errors.is_empty() && !skip_bad {
             return Err(AppError::ImportRejected(report.errors.len()));

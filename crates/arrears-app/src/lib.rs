@@ -63,7 +63,7 @@ pub fn init(url: &str) -> Result<(arrears_store::Store, i64), AppError> {
             std::fs::create_dir_all(parent).map_err(|e| AppError::Io(format!("{}: {e}", parent.display())))?;
         }
     }
-    let mut store = arrears_store::Store::open(url)?;
+    let mut store = arrears_store::Store::create(url)?;
     let version = store.migrate()?;
     store.transaction(|tx| {
         for (code, name, rules) in products::defaults() {

@@ -286,14 +286,15 @@ pub struct LoanView {
     pub payments: Vec<PaymentRecord>,
 }
 
-/// The loan as of `as_of` (default: the open business day, or the loan's own date if later).
+/// The loan as of `as_of` (default: the last closed business date, or the loan's own date if
+/// a payment on the open day already moved it there).
 /// A date before the loan's stored date is answered by replaying the payments made by then.
 pub fn loan_view(store: &mut Store, loan_no: &str, as_of: Option<Date>) -> Result<LoanView, AppError> {
     store.read(|tx| {
         let record = tx.loan(loan_no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: loan_no.to_owned() })?;
         let payments = tx.payments_of(record.seq)?;
         let business = tx.business_date()?;
-        let date = as_of.or(business).unwrap_or(record.state.as_of);
+        let date = as_of.unwrap_or_else(|| business.map_or(record.state.as_of, |b| b.max(record.state.as_of)));
         if date < record.terms.start_date() {
             return Err(AppError::invalid(
                 "as_of",

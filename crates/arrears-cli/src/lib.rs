@@ -37,6 +37,13 @@ pub enum Format {
     Csv,
 }
 
+/// Formats of the commands whose output is one document, not rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocFormat {
+    Table,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create or migrate the database and add the default products.
@@ -44,13 +51,13 @@ enum Command {
     /// Print a repayment schedule (no database needed).
     Schedule {
         /// Principal, for example 10000.00.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         principal: String,
         /// Annual rate in percent, for example 7.2.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         annual_rate: String,
-        #[arg(long)]
-        term_months: u32,
+        #[arg(long, allow_hyphen_values = true)]
+        term_months: String,
         /// annuity (等额本息), equal-principal (等额本金), interest-only (先息后本) or bullet.
         #[arg(long)]
         method: String,
@@ -75,7 +82,7 @@ enum Command {
     Pay {
         #[arg(long)]
         loan: String,
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         amount: String,
         /// Value date; the open business day by default.
         #[arg(long)]
@@ -84,7 +91,7 @@ enum Command {
         #[arg(long)]
         key: String,
         #[arg(long, value_enum, default_value = "table")]
-        format: Format,
+        format: DocFormat,
     },
     /// Reverse a payment: the loan stands as if it had never arrived.
     Reverse {
@@ -165,7 +172,7 @@ enum LoanWhat {
         #[arg(long)]
         as_of: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
-        format: Format,
+        format: DocFormat,
     },
 }
 
@@ -174,6 +181,13 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output (`| head`) has gone: nothing is wrong with the command.
+        Err(e)
+            if e.chain()
+                .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -201,8 +215,15 @@ pub fn run(cli: Cli) -> Result<()> {
             let method: RepaymentMethod = method.parse().map_err(anyhow::Error::msg).context("--method")?;
             let day_count: DayCount = day_count.parse().map_err(anyhow::Error::msg).context("--day-count")?;
             let annual_rate = Rate::parse_percent(&annual_rate).context("--annual-rate")?;
-            let rules =
-                ProductRules { day_count, cost_cap_annual: Rate::from_bp(10_000).max(annual_rate), ..ProductRules::default() };
+            if annual_rate > Rate::from_bp(10_000) {
+                bail!("--annual-rate: {annual_rate} is more than 100% a year");
+            }
+            let term_months: u32 = term_months
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--term-months: `{term_months}` is not a whole number of months"))?;
+            // A schedule shows the contract as written: no cost cap stands in its way.
+            let rules = ProductRules { day_count, cost_cap_annual: Rate::from_bp(10_000), ..ProductRules::default() };
             let terms = LoanTerms::new(TermsInput {
                 principal: parse_amount("principal", &principal)?,
                 annual_rate,
@@ -349,6 +370,7 @@ fn run_demo(db: &str, loans: usize, days: u32, seed: u64, start: &str, keep: boo
     }
     let start = parse_date("start", start)?;
     if !keep {
+        refuse_to_wipe_a_real_book(db)?;
         if let Some(path) = db.strip_prefix("sqlite://") {
             for suffix in ["", "-wal", "-shm"] {
                 let p = format!("{path}{suffix}");
@@ -364,6 +386,7 @@ fn run_demo(db: &str, loans: usize, days: u32, seed: u64, start: &str, keep: boo
     if store.read(|tx| tx.next_loan_seq())? > 1 {
         bail!("--db: {} already holds loans; the demo needs an empty database", arrears_store::conn::redact(db));
     }
+    store.transaction(|tx| tx.set_meta("demo", "yes"))?;
     println!(
         "Arrears demo: {loans} consumer cash loans over {days} business days from {start} (seed {seed}) in {}",
         arrears_store::conn::redact(db)
@@ -393,4 +416,17 @@ fn peak_memory() -> String {
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_owned()))
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The demo starts afresh by deleting its SQLite file: never one that holds a real book.
+fn refuse_to_wipe_a_real_book(db: &str) -> Result<()> {
+    let Some(path) = db.strip_prefix("sqlite://") else { return Ok(()) };
+    let Ok(mut store) = arrears_store::Store::open(db) else { return Ok(()) };
+    let found = store.read(|tx| Ok::<_, arrears_store::StoreError>((tx.next_loan_seq()? - 1, tx.meta("demo")?)));
+    // A file that is not an Arrears book with loans is the demo's to replace.
+    let Ok((loans, demo)) = found else { return Ok(()) };
+    if loans > 0 && demo.as_deref() != Some("yes") {
+        bail!("--db: {path} holds a book of {loans} loans that the demo did not make; the demo will not delete it (choose another --db)");
+    }
+    Ok(())
 }

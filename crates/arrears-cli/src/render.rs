@@ -5,11 +5,12 @@ use std::io::Write;
 use anyhow::Result;
 use arrears_app::demo::DemoReport;
 use arrears_app::service::{LoanView, PaymentOutcome};
-use arrears_core::{Amount, Component, Date, ScheduledInstallment};
+use arrears_core::rate::mul_div;
+use arrears_core::{Amount, Component, Date, Rounding, ScheduledInstallment};
 use arrears_store::{PaymentStatus, PortfolioRow};
 use serde_json::{json, Value};
 
-use crate::Format;
+use crate::{DocFormat, Format};
 
 pub fn schedule(lines: &[ScheduledInstallment], format: Format, out: &mut impl Write) -> Result<()> {
     let total_interest: Amount = lines.iter().map(|l| l.interest).sum();
@@ -68,8 +69,8 @@ fn allocation_json(outcome: &PaymentOutcome) -> Value {
            "allocation": lines})
 }
 
-pub fn payment(outcome: &PaymentOutcome, format: Format, out: &mut impl Write) -> Result<()> {
-    if format == Format::Json {
+pub fn payment(outcome: &PaymentOutcome, format: DocFormat, out: &mut impl Write) -> Result<()> {
+    if format == DocFormat::Json {
         writeln!(out, "{}", serde_json::to_string(&allocation_json(outcome))?)?;
         return Ok(());
     }
@@ -112,10 +113,10 @@ fn components_json(c: &arrears_core::Components) -> Value {
     Value::Object(map)
 }
 
-pub fn loan(view: &LoanView, format: Format, out: &mut impl Write) -> Result<()> {
+pub fn loan(view: &LoanView, format: DocFormat, out: &mut impl Write) -> Result<()> {
     let t = &view.record.terms;
     let s = &view.state;
-    if format == Format::Json {
+    if format == DocFormat::Json {
         let schedule: Vec<Value> = s
             .installments
             .iter()
@@ -294,7 +295,11 @@ pub fn portfolio(business: Option<Date>, rows: &[PortfolioRow], format: Format, 
             let order = |r: &PortfolioRow| arrears_core::Bucket::parse(&r.bucket).map_or(99, |b| b as usize);
             ordered.sort_by_key(|r| (order(r), r.class.clone()));
             for r in ordered {
-                let share = if book.is_zero() { 0 } else { r.principal_outstanding.0 as i128 * 10_000 / book.0 as i128 };
+                let share = if book.is_zero() {
+                    0
+                } else {
+                    mul_div(r.principal_outstanding.0 as i128, 10_000, book.0 as i128, Rounding::HalfUp)
+                };
                 writeln!(
                     out,
                     "{:<12} {:<16} {:>8} {:>16} {:>16} {:>6}.{:02}%",

@@ -457,9 +457,9 @@ impl LoanState {
         self.outstanding().total() + interest_to_date
     }
 
-    /// Days from the business date to the next day something happens to this loan that
-    /// changes what is stored (an installment falls due, a grace period ends, a bucket or class
-    /// boundary is crossed, a month of accrual closes), or `None` once it is closed.
+    /// The next day something happens to this loan that changes what is stored (an
+    /// installment falls due, a grace period ends, a penalty day accrues, a bucket or class
+    /// boundary is crossed, an observation period ends), or `None` once it is closed.
     pub fn next_event_date(&self, terms: &LoanTerms) -> Option<Date> {
         if self.status != LoanStatus::Active {
             return None;
@@ -472,7 +472,7 @@ impl LoanState {
             }
         };
         let grace = terms.grace_days() as i32;
-        let mut overdue = false;
+        let tomorrow = today.add_days(1);
         for inst in &self.installments {
             if inst.due_date > today {
                 if !inst.is_settled() {
@@ -480,20 +480,23 @@ impl LoanState {
                 }
                 continue;
             }
-            if inst.outstanding().total().is_zero() {
+            let owed = inst.outstanding();
+            if owed.total().is_zero() {
                 continue;
             }
-            overdue = true;
-            consider(inst.due_date.add_days(grace + 1));
+            let grace_ends = inst.due_date.add_days(grace + 1);
+            consider(grace_ends);
+            // Past its grace, an installment accrues penalty (and compound interest) every day:
+            // the ledger and the stored balances stay exact to the business date.
+            let base = owed.principal > Amount::ZERO || (terms.rules().compound_interest && owed.interest > Amount::ZERO);
+            if base && grace_ends <= tomorrow {
+                consider(tomorrow);
+            }
         }
         if let Some(oldest) = self.installments.iter().find(|i| i.due_date <= today && !i.outstanding().total().is_zero()) {
             for boundary in [1, grace + 1, 31, 61, 91, 121, 151, 181, 271, 361] {
                 consider(oldest.due_date.add_days(boundary));
             }
-        }
-        if overdue {
-            let end = today.month_end();
-            consider(if end > today { end } else { today.add_days(1).month_end() });
         }
         if let Some(until) = self.restructured_until {
             consider(until);

@@ -83,7 +83,11 @@ pub fn spread(spec: &Spread, due_dates: &[Date], first_n: u32) -> Vec<ScheduledI
             balance
         } else {
             match spec.method {
-                RepaymentMethod::Annuity => (annuity.expect("annuity payment").0 as i128 - interest).clamp(0, balance),
+                // A first period longer or shorter than a month changes that installment's
+                // interest, not its principal: the level payment's principal stands.
+                RepaymentMethod::Annuity => {
+                    (annuity.expect("annuity payment").0 as i128 - monthly_interest(balance, spec.annual_rate)).clamp(0, balance)
+                }
                 RepaymentMethod::EqualPrincipal => equal_principal.min(balance),
                 RepaymentMethod::InterestOnly | RepaymentMethod::Bullet => 0,
             }

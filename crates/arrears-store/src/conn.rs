@@ -86,8 +86,17 @@ pub struct SqliteConn {
 }
 
 impl SqliteConn {
-    pub fn open(path: &str) -> Result<SqliteConn, StoreError> {
-        let conn = rusqlite::Connection::open(path).map_err(|e| StoreError::Connect(format!("sqlite {path}: {e}")))?;
+    /// Opens the database file at `path`; creates it only when `create` is set.
+    pub fn open(path: &str, create: bool) -> Result<SqliteConn, StoreError> {
+        use rusqlite::OpenFlags;
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        } else if path != ":memory:" && !std::path::Path::new(path).exists() {
+            return Err(StoreError::NotInitialised);
+        }
+        let conn =
+            rusqlite::Connection::open_with_flags(path, flags).map_err(|e| StoreError::Connect(format!("sqlite {path}: {e}")))?;
         conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sqlite_err)?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;",

@@ -56,12 +56,22 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens `sqlite://FILE` (or `sqlite::memory:`) or `postgres://…` / `postgresql://…`.
+    /// Opens `sqlite://FILE` (or `sqlite::memory:`) or `postgres://…` / `postgresql://…`. A
+    /// SQLite file that does not exist is not created: that is [`Store::create`]'s job.
     pub fn open(url: &str) -> Result<Store, StoreError> {
+        Store::connect(url, false)
+    }
+
+    /// Opens the database at `url`, creating a SQLite file if there is none.
+    pub fn create(url: &str) -> Result<Store, StoreError> {
+        Store::connect(url, true)
+    }
+
+    fn connect(url: &str, create: bool) -> Result<Store, StoreError> {
         let conn: Box<dyn Conn> = if let Some(path) = url.strip_prefix("sqlite://") {
-            Box::new(SqliteConn::open(path)?)
+            Box::new(SqliteConn::open(path, create)?)
         } else if url == "sqlite::memory:" {
-            Box::new(SqliteConn::open(":memory:")?)
+            Box::new(SqliteConn::open(":memory:", true)?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Box::new(PgConn::open(url)?)
         } else {
@@ -279,12 +289,13 @@ impl Tx<'_> {
         Ok(self.meta("schema_version")?.map(|v| v.parse().unwrap_or(0)).unwrap_or(0))
     }
 
-    fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+    /// A setting of this database (`schema_version`, `business_date`, `demo`, …).
+    pub fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
         let rows = self.conn.query("SELECT value FROM meta WHERE key = $1", &[key.into()])?;
         rows.first().map(|r| r.text(0).map(str::to_owned)).transpose()
     }
 
-    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             &[key.into(), value.into()],

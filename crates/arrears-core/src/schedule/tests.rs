@@ -143,3 +143,19 @@ fn month_end_due_dates_stay_anchored() {
     let dates: Vec<String> = schedule(&t).iter().map(|l| l.due_date.to_string()).collect();
     assert_eq!(dates, ["2026-02-28", "2026-03-31", "2026-04-30"]);
 }
+
+#[test]
+fn annuity_with_a_long_first_period_pays_the_extra_interest_up_front() {
+    // 50 days to the first due date: the first installment carries 3000 × 12% × 50/365 = 49.32
+    // of interest but the level payment's principal (1020.07 − 30.00 = 990.07), so the loan
+    // still ends on a level payment, with only the rounding residue in the last one.
+    let t = terms("3000", "12", 3, RepaymentMethod::Annuity, "2026-01-10", Some("2026-03-01"), DayCount::Act365F);
+    assert_eq!(
+        render(&schedule(&t)),
+        [
+            "1 2026-03-01 990.07 49.32 1039.39 2009.93",
+            "2 2026-04-01 999.97 20.10 1020.07 1009.96",
+            "3 2026-05-01 1009.96 10.10 1020.06 0.00",
+        ]
+    );
+}
