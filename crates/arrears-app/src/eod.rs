@@ -7,10 +7,12 @@
 //! selection, so a batch killed half-way and run again carries on where it stopped, and the
 //! result is the same whatever the number of threads or the partition size.
 
+use std::time::{Duration, Instant};
+
 use arrears_core::ledger::{self, Entry, EntryKind};
 use arrears_core::status::StatusChange;
 use arrears_core::{Date, LoanEvent, LoanState};
-use arrears_store::{LoanRecord, LoanUpdate, Store};
+use arrears_store::{EncodedLoan, LoanRecord, LoanUpdate, Store};
 
 use crate::service::new_history;
 use crate::{AppError, SYSTEM_ACTOR};
@@ -51,6 +53,17 @@ pub struct EodReport {
     pub status_changes: usize,
     pub paid_off: usize,
     pub cap_applied: usize,
+    /// Where the time went, for the operator (not a business fact).
+    pub timings: EodTimings,
+}
+
+/// Time spent selecting and reading loans, advancing them, writing them, and committing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EodTimings {
+    pub read: Duration,
+    pub compute: Duration,
+    pub write: Duration,
+    pub commit: Duration,
 }
 
 impl EodReport {
@@ -86,6 +99,7 @@ impl EodReport {
 struct Advanced {
     record: LoanRecord,
     state: LoanState,
+    encoded: EncodedLoan,
     entries: Vec<Entry>,
     history_from: usize,
     events: Vec<LoanEvent>,
@@ -120,18 +134,27 @@ pub fn run(
         if options.stop_after_partitions.is_some_and(|n| report.partitions >= n) {
             return Err(AppError::Interrupted { partitions: report.partitions });
         }
+        let started = Instant::now();
+        let mut stamps = [Duration::ZERO; 3];
         let part = store.transaction(|tx| {
             let loans = tx.loans_due(date, options.partition_size as i64)?;
             if loans.is_empty() {
                 return Ok::<_, AppError>(None);
             }
+            stamps[0] = started.elapsed();
             let advanced = advance_all(loans, date, options.threads)?;
+            stamps[1] = started.elapsed();
             let part = write_partition(tx, &advanced, date)?;
             tx.record_eod_run(date, "running", part.loans_touched as i64, part.events() as i64)?;
+            stamps[2] = started.elapsed();
             Ok(Some(part))
         })?;
         let Some(part) = part else { break };
         report.absorb(&part);
+        report.timings.read += stamps[0];
+        report.timings.compute += stamps[1] - stamps[0];
+        report.timings.write += stamps[2] - stamps[1];
+        report.timings.commit += started.elapsed() - stamps[2];
         progress(report.loans_touched, total.max(report.loans_touched));
     }
     store.transaction(|tx| {
@@ -203,7 +226,8 @@ fn advance_one(record: LoanRecord, date: Date) -> Result<Advanced, AppError> {
     let entries = ledger::entries_between(date, EntryKind::Accrual, &record.state, &state);
     let history_from = state.history.len() - new_history(&record.state, &state).len();
     debug_assert!(state.next_event_date(&record.terms).is_none_or(|d| d > date), "an advanced loan leaves the day's selection");
-    Ok(Advanced { record, state, entries, history_from, events })
+    let encoded = EncodedLoan::new(&record.terms, &state);
+    Ok(Advanced { record, state, encoded, entries, history_from, events })
 }
 
 fn write_partition(tx: &mut arrears_store::Tx<'_>, advanced: &[Advanced], date: Date) -> Result<EodReport, AppError> {
@@ -223,8 +247,7 @@ fn write_partition(tx: &mut arrears_store::Tx<'_>, advanced: &[Advanced], date: 
         }
         updates.push(LoanUpdate {
             seq: a.record.seq,
-            terms: &a.record.terms,
-            state: &a.state,
+            encoded: a.encoded.clone(),
             expected_version: a.record.version,
             ledger_rows: a.record.ledger_rows + a.entries.len() as i64,
             history_rows: a.record.history_rows + changes.len() as i64,

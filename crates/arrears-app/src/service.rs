@@ -5,7 +5,7 @@ use arrears_core::ledger::{self, EntryKind};
 use arrears_core::payment::PaymentFact;
 use arrears_core::status::StatusChange;
 use arrears_core::{Allocation, Amount, Date, LoanState, LoanTerms, Rate, RepaymentMethod, TermsInput};
-use arrears_store::{LoanRecord, LoanUpdate, PaymentRecord, PaymentStatus, PortfolioRow, Store, StoredEntry, Tx};
+use arrears_store::{EncodedLoan, LoanRecord, LoanUpdate, PaymentRecord, PaymentStatus, PortfolioRow, Store, StoredEntry, Tx};
 use serde::Serialize;
 
 use crate::{AppError, SYSTEM_ACTOR};
@@ -207,8 +207,7 @@ fn save_change(
     tx.append_history(loan.seq, loan.history_rows, &changes, source)?;
     tx.update_loans(&[LoanUpdate {
         seq: loan.seq,
-        terms: &loan.terms,
-        state: after,
+        encoded: EncodedLoan::new(&loan.terms, after),
         expected_version: loan.version,
         ledger_rows: loan.ledger_rows + entries.len() as i64,
         history_rows: loan.history_rows + changes.len() as i64,

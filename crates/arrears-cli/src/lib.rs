@@ -357,6 +357,11 @@ fn run_eod(store: &mut arrears_store::Store, date: Option<String>, until: Option
             report.status_changes,
             report.cap_applied
         );
+        let t = report.timings;
+        println!(
+            "  time: reading {:.1?}, advancing {:.1?}, writing {:.1?}, committing {:.1?}",
+            t.read, t.compute, t.write, t.commit
+        );
     }
     Ok(())
 }

@@ -114,8 +114,23 @@ impl FromStr for Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Written by hand: dates are printed millions of times in a nightly batch.
         let (y, m, d) = self.ymd();
-        f.pad(&format!("{y:04}-{m:02}-{d:02}"))
+        let digit = |v: u32| b'0' + (v % 10) as u8;
+        let y = y as u32;
+        let bytes = [
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ];
+        f.pad(std::str::from_utf8(&bytes).expect("ASCII digits"))
     }
 }
 
@@ -174,6 +189,7 @@ fn civil_from_days(z: i32) -> (i32, u32, u32) {
 #[serde(rename_all = "kebab-case")]
 pub enum DayCount {
     /// Actual days over a fixed 365-day year.
+    #[serde(rename = "act365f")]
     Act365F,
     /// Actual days over a 360-day year (日利率 = 年利率 / 360).
     Act360,

@@ -160,7 +160,9 @@ impl fmt::Display for Classification {
 }
 
 /// One move of a loan between buckets or classes, with the business date it happened on.
+/// Stored as a compact array: `[date, dpd, from bucket, to bucket, from class, to class]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "StatusChangeRow", from = "StatusChangeRow")]
 pub struct StatusChange {
     pub date: Date,
     pub dpd: u32,
@@ -168,6 +170,21 @@ pub struct StatusChange {
     pub to_bucket: Bucket,
     pub from_class: Classification,
     pub to_class: Classification,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StatusChangeRow(Date, u32, Bucket, Bucket, Classification, Classification);
+
+impl From<StatusChange> for StatusChangeRow {
+    fn from(c: StatusChange) -> StatusChangeRow {
+        StatusChangeRow(c.date, c.dpd, c.from_bucket, c.to_bucket, c.from_class, c.to_class)
+    }
+}
+
+impl From<StatusChangeRow> for StatusChange {
+    fn from(r: StatusChangeRow) -> StatusChange {
+        StatusChange { date: r.0, dpd: r.1, from_bucket: r.2, to_bucket: r.3, from_class: r.4, to_class: r.5 }
+    }
 }
 
 #[cfg(test)]

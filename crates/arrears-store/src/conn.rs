@@ -99,7 +99,8 @@ impl SqliteConn {
             rusqlite::Connection::open_with_flags(path, flags).map_err(|e| StoreError::Connect(format!("sqlite {path}: {e}")))?;
         conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sqlite_err)?;
         conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;",
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; \
+             PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=16384;",
         )
         .map_err(sqlite_err)?;
         conn.set_prepared_statement_cache_capacity(64);

@@ -154,12 +154,25 @@ pub struct LoanRecord {
     pub history_rows: i64,
 }
 
+/// A loan's state made ready for its row: the JSON and the summary columns. Building it is
+/// the costly part of a write, so the batch builds it on its worker threads.
+#[derive(Debug, Clone)]
+pub struct EncodedLoan {
+    state_json: String,
+    summary: Vec<Value>,
+}
+
+impl EncodedLoan {
+    pub fn new(terms: &LoanTerms, state: &LoanState) -> EncodedLoan {
+        EncodedLoan { state_json: json(state), summary: summary(terms, state) }
+    }
+}
+
 /// A loan's new state to write, checked against the version it was read at.
 #[derive(Debug, Clone)]
-pub struct LoanUpdate<'a> {
+pub struct LoanUpdate {
     pub seq: i64,
-    pub terms: &'a LoanTerms,
-    pub state: &'a LoanState,
+    pub encoded: EncodedLoan,
     pub expected_version: i64,
     pub ledger_rows: i64,
     pub history_rows: i64,
@@ -471,7 +484,7 @@ impl Tx<'_> {
     }
 
     /// Writes new states; fails with a conflict if any loan changed since it was read.
-    pub fn update_loans(&mut self, updates: &[LoanUpdate<'_>]) -> Result<(), StoreError> {
+    pub fn update_loans(&mut self, updates: &[LoanUpdate]) -> Result<(), StoreError> {
         // seq, state, then the eight summary columns, then version, ledger_rows, history_rows.
         const CASTS: [&str; 13] =
             ["BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "BIGINT"];
@@ -489,8 +502,8 @@ impl Tx<'_> {
                 }
                 sql.push(')');
                 params.push(Value::from(u.seq));
-                params.push(Value::from(json(u.state)));
-                params.extend(summary(u.terms, u.state));
+                params.push(Value::from(u.encoded.state_json.as_str()));
+                params.extend(u.encoded.summary.iter().cloned());
                 params.extend([Value::from(u.expected_version), Value::from(u.ledger_rows), Value::from(u.history_rows)]);
             }
             sql.push_str(
