@@ -41,13 +41,89 @@ pub struct ImportReport {
     pub rejected: Vec<(u64, Vec<String>, String)>,
 }
 
-/// Reads and checks a loan tape; opens the loans if every row is good, or with `skip_bad`
-/// the good ones. Returns what it did; with bad rows and no `skip_bad` it fails with
-/// [`AppError::ImportRejected`] after filling `report.errors`.
+/// A row of a tape as text, or why it could not be read.
+type SourceRow = Result<Vec<String>, String>;
+
+/// Reads a CSV loan tape. See [`import_rows`].
 pub fn import_csv(store: &mut Store, input: impl Read, skip_bad: bool, report: &mut ImportReport) -> Result<(), AppError> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(input);
-    let headers = reader.headers().map_err(|e| AppError::invalid("header", e.to_string()))?.clone();
-    let index = |name: &str| headers.iter().position(|h| h == name);
+    let headers: Vec<String> =
+        reader.headers().map_err(|e| AppError::invalid("header", e.to_string()))?.iter().map(str::to_owned).collect();
+    let rows = reader.into_records().map(|r| r.map(|rec| rec.iter().map(str::to_owned).collect()).map_err(|e| e.to_string()));
+    import_rows(store, &headers, rows, skip_bad, report)
+}
+
+/// Reads the first worksheet of an XLSX loan tape: the first row names the columns. Numbers
+/// become their shortest decimal text and are then parsed exactly like CSV text (an amount with
+/// more than two decimals is refused, not rounded); date cells become YYYY-MM-DD.
+pub fn import_xlsx(store: &mut Store, path: &std::path::Path, skip_bad: bool, report: &mut ImportReport) -> Result<(), AppError> {
+    use calamine::{open_workbook, Reader, Xlsx};
+    let mut book: Xlsx<_> =
+        open_workbook(path).map_err(|e: calamine::XlsxError| AppError::invalid("file", format!("{}: {e}", path.display())))?;
+    let sheet = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| AppError::invalid("file", format!("{}: the workbook has no sheet", path.display())))?;
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| AppError::invalid("file", format!("{}: sheet `{sheet}`: {e}", path.display())))?;
+    let mut rows = range.rows().map(|cells| cells.iter().map(cell_text).collect::<Result<Vec<String>, String>>());
+    let headers = match rows.next() {
+        Some(Ok(h)) => h,
+        Some(Err(e)) => return Err(AppError::invalid("header", format!("line 1: {e}"))),
+        None => return Err(AppError::invalid("header", format!("line 1: sheet `{sheet}` is empty"))),
+    };
+    // Trailing empty cells of a row are not fields.
+    let width = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
+    let headers = headers[..width].to_vec();
+    let rows = rows.filter(|r| !matches!(r, Ok(cells) if cells.iter().all(String::is_empty))).map(move |r| {
+        r.map(|mut cells| {
+            cells.resize(width.max(cells.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1)), String::new());
+            cells
+        })
+    });
+    import_rows(store, &headers, rows, skip_bad, report)
+}
+
+/// A spreadsheet cell as the text a CSV would hold.
+fn cell_text(cell: &calamine::Data) -> Result<String, String> {
+    use calamine::Data;
+    Ok(match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        Data::Int(i) => i.to_string(),
+        // The shortest text that reads back as the same number: 800.5 stays 800.5.
+        Data::Float(f) => format!("{f}"),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => excel_date(d.as_f64()).ok_or_else(|| format!("date cell {d} is out of range"))?.to_string(),
+        Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_owned(),
+        Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => return Err(format!("a cell holds the spreadsheet error {e:?}")),
+    })
+}
+
+/// The calendar date of an Excel serial day number (1900 system; day 25569 is 1970-01-01).
+fn excel_date(serial: f64) -> Option<Date> {
+    let days = serial.floor();
+    if !(1.0..=200_000.0).contains(&days) {
+        return None;
+    }
+    let date = Date::from_days_since_epoch(days as i32 - 25_569);
+    (arrears_core::date::MIN_YEAR..=arrears_core::date::MAX_YEAR).contains(&date.year()).then_some(date)
+}
+
+/// Checks every row of a tape (rows numbered from line 2, after the header); opens the loans
+/// if every row is good, or with `skip_bad` the good ones. With bad rows and no `skip_bad` it
+/// fails with [`AppError::ImportRejected`] after filling `report.errors`, and changes nothing.
+pub fn import_rows(
+    store: &mut Store,
+    headers: &[String],
+    rows: impl Iterator<Item = SourceRow>,
+    skip_bad: bool,
+    report: &mut ImportReport,
+) -> Result<(), AppError> {
+    let index = |name: &str| headers.iter().position(|h| h.trim() == name);
     for required in &COLUMNS[..8] {
         if index(required).is_none() {
             return Err(AppError::invalid(
@@ -64,33 +140,32 @@ pub fn import_csv(store: &mut Store, input: impl Read, skip_bad: bool, report: &
     let mut seen: HashSet<String> = HashSet::new();
     store.transaction(|tx| {
         let open = open_day(tx)?;
-        for (k, record) in reader.records().enumerate() {
+        for (k, record) in rows.enumerate() {
             let line = k as u64 + 2;
             report.rows += 1;
             if report.rows > MAX_ROWS {
                 return Err(AppError::invalid("file", format!("more than {MAX_ROWS} rows; split the tape")));
             }
-            let record = match record {
+            let raw = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    let err = RowError { line, field: "row".into(), message: e.to_string() };
+                    let err = RowError { line, field: "row".into(), message: e };
                     report.rejected.push((line, Vec::new(), err.to_string()));
                     report.errors.push(err);
                     continue;
                 }
             };
-            let raw: Vec<String> = record.iter().map(str::to_owned).collect();
-            if record.len() != headers.len() {
+            if raw.len() != headers.len() {
                 let err = RowError {
                     line,
                     field: "row".into(),
-                    message: format!("has {} fields; the header has {}", record.len(), headers.len()),
+                    message: format!("has {} fields; the header has {}", raw.len(), headers.len()),
                 };
                 report.rejected.push((line, raw, err.to_string()));
                 report.errors.push(err);
                 continue;
             }
-            let field = |i: usize| cols[i].and_then(|c| record.get(c)).unwrap_or("");
+            let field = |i: usize| cols[i].and_then(|c| raw.get(c)).map_or("", |s| s.trim());
             let parsed = parse_row(&field, open).and_then(|loan| {
                 if !seen.insert(loan.loan_no.clone()) {
                     return Err(("loan_no", format!("`{}` appears twice in the file", loan.loan_no)));

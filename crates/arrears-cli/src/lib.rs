@@ -151,8 +151,8 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum ImportWhat {
-    /// A CSV loan tape with the columns loan_no, borrower_id, product, principal, annual_rate,
-    /// term_months, method, start_date and optionally first_due_date.
+    /// A loan tape, CSV or XLSX (first sheet), with the columns loan_no, borrower_id, product,
+    /// principal, annual_rate, term_months, method, start_date and optionally first_due_date.
     Loans {
         file: PathBuf,
         /// Import the good rows and write the bad ones to the reject file.
@@ -287,9 +287,15 @@ pub fn run(cli: Cli) -> Result<()> {
 
 fn import_loans(db: &str, file: &std::path::Path, skip_bad: bool, rejects: Option<PathBuf>) -> Result<()> {
     let mut store = arrears_app::open(db)?;
-    let input = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut report = ImportReport::default();
-    let result = import::import_csv(&mut store, std::io::BufReader::new(input), skip_bad, &mut report);
+    let is_xlsx = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let result = if is_xlsx {
+        anyhow::ensure!(file.exists(), "cannot read {}: no such file", file.display());
+        import::import_xlsx(&mut store, file, skip_bad, &mut report)
+    } else {
+        let input = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+        import::import_csv(&mut store, std::io::BufReader::new(input), skip_bad, &mut report)
+    };
     let mut err = std::io::stderr().lock();
     for e in report.errors.iter().take(50) {
         writeln!(err, "{}: {e}", file.display())?;

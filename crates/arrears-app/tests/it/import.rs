@@ -79,3 +79,51 @@ story!(a_missing_column_is_named, |db: &TestDb| {
     let err = import_csv(&mut store, "loan_no,borrower_id\nA,B\n".as_bytes(), false, &mut ImportReport::default()).unwrap_err();
     assert!(err.to_string().contains("missing column `product`"), "{err}");
 });
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+story!(an_xlsx_tape_reads_numbers_dates_and_text_exactly, |db: &TestDb| {
+    let mut store = db.init();
+    let mut report = ImportReport::default();
+    arrears_app::import::import_xlsx(&mut store, &fixture("loans.xlsx"), false, &mut report).unwrap();
+    assert_eq!((report.rows, report.imported), (3, 3));
+    let loans = store.read(|tx| tx.loans_page(0, 10)).unwrap();
+    let got: Vec<String> = loans
+        .iter()
+        .map(|l| {
+            let t = &l.terms;
+            format!(
+                "{} {} {} {} {} {} {} {}",
+                l.loan_no,
+                l.product,
+                t.principal(),
+                t.annual_rate(),
+                t.term_months(),
+                t.method(),
+                t.start_date(),
+                t.first_due_date()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "X1 CASH 5000.00 18% 12 annuity 2026-01-15 2026-02-15",
+            "X2 CASH-FEE 800.50 7.2% 3 equal-principal 2026-01-20 2026-03-01",
+            "X3 CASH 12000.00 12% 6 interest-only 2026-02-01 2026-03-01",
+        ]
+    );
+});
+
+story!(a_bad_xlsx_tape_imports_nothing_and_names_each_cell, |db: &TestDb| {
+    let mut store = db.init();
+    let mut report = ImportReport::default();
+    let err = arrears_app::import::import_xlsx(&mut store, &fixture("loans-bad.xlsx"), false, &mut report).unwrap_err();
+    assert!(matches!(err, AppError::ImportRejected(3)), "{err}");
+    let got: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+    assert_eq!(got, [(3, "principal"), (4, "term_months"), (5, "start_date")]);
+    assert!(report.errors[0].message.contains("100.123"), "the amount is refused, not rounded: {}", report.errors[0].message);
+    assert_eq!(loans(&mut store), 0);
+});

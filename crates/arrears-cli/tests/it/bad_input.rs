@@ -341,7 +341,7 @@ fn a_missing_or_malformed_file_gets_a_clear_error() {
     assert_eq!(env.json(&["portfolio", "--format", "json"])["rows"], Value::Array(vec![]));
 }
 
-/// A loan already in the database is reported on line 0 instead of its own line.
+/// A loan already in the database is reported on its own line.
 #[test]
 fn a_loan_already_in_the_database_is_reported_on_its_line() {
     let env = Env::sqlite();
@@ -393,4 +393,22 @@ fn a_rejected_command_creates_no_database_file() {
     let path = env.db.strip_prefix("sqlite://").unwrap().to_owned();
     env.rejected(&["loan", "show", "L1"], &["not initialised"]);
     assert!(!std::path::Path::new(&path).exists(), "{path} was created by a command that failed");
+}
+
+/// An XLSX tape goes through the same checks as a CSV one; a bad one names line and field.
+#[test]
+fn xlsx_tapes_import_and_bad_ones_name_line_and_field() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../arrears-app/tests/data");
+    let env = Env::sqlite();
+    env.ok(&["init"]);
+    let bad = data.join("loans-bad.xlsx");
+    let stderr = env.rejected(&["import", "loans", bad.to_str().unwrap()], &["3 bad rows; nothing was imported"]);
+    for want in ["line 3: principal:", "line 4: term_months:", "line 5: start_date:"] {
+        assert!(stderr.contains(want), "expected {want:?} in:\n{stderr}");
+    }
+    assert_eq!(env.json(&["portfolio", "--format", "json"])["rows"], Value::Array(vec![]));
+    let good = data.join("loans.xlsx");
+    assert!(env.ok(&["import", "loans", good.to_str().unwrap()]).contains("imported 3 of 3 loans"));
+    let missing = env.dir.join("missing.xlsx");
+    env.rejected(&["import", "loans", missing.to_str().unwrap()], &["cannot read", "missing.xlsx"]);
 }
