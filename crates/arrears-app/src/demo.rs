@@ -278,7 +278,7 @@ fn pay_as_planned(
         return Ok(());
     }
     let key = format!("demo-{}-{}-{}", loan_no, day, view.payments.len());
-    let outcome = service::pay(store, loan_no, amount, day, &key)?;
+    let outcome = service::pay(store, loan_no, amount, Some(day), &key)?;
     report.payments += 1;
     report.collected += amount;
     if outcome.allocation.paid_off {

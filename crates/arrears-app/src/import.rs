@@ -259,6 +259,14 @@ fn parse_row<'r>(field: &dyn Fn(usize) -> &'r str, open: Option<Date>) -> Result
         return Err(("principal", format!("{principal} must be more than 0")));
     }
     let annual_rate = Rate::parse_percent(field(4)).map_err(|e| ("annual_rate", e.to_string()))?;
+    // A spreadsheet cell formatted as a percentage holds 0.072 for 7.2%: a consumer loan at
+    // under 1% a year is far likelier to be that than real, so it is refused, not imported.
+    if annual_rate > Rate::ZERO && annual_rate < Rate::from_bp(100) {
+        return Err((
+            "annual_rate",
+            format!("{annual_rate} a year is below 1%: write the rate in percent (7.2 for 7.2%), not as a fraction or a percentage cell"),
+        ));
+    }
     let term_months: u32 =
         field(5).parse().map_err(|_| ("term_months", format!("`{}` is not a whole number of months", field(5))))?;
     let method: RepaymentMethod = field(6).parse().map_err(|e: String| ("method", e))?;
@@ -281,7 +289,11 @@ pub fn write_rejects(report: &ImportReport, out: impl std::io::Write) -> Result<
     let io = |e: csv::Error| AppError::Io(e.to_string());
     w.write_record(["line", "error", "row"]).map_err(io)?;
     for (line, row, error) in &report.rejected {
-        w.write_record([line.to_string(), error.clone(), row.join(",")]).map_err(io)?;
+        // The row as CSV text, quoted where it needs to be, so it can be fixed and imported again.
+        let mut text = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        text.write_record(row).map_err(io)?;
+        let text = String::from_utf8(text.into_inner().map_err(|e| AppError::Io(e.to_string()))?).unwrap_or_default();
+        w.write_record([line.to_string(), error.clone(), text.trim_end_matches('\n').to_owned()]).map_err(io)?;
     }
     w.flush().map_err(|e| AppError::Io(e.to_string()))
 }

@@ -83,11 +83,18 @@ pub struct PaymentOutcome {
     pub allocation: Allocation,
     /// True when the key had been seen: nothing was posted again.
     pub replayed: bool,
+    /// True when that first payment has since been reversed.
+    pub reversed: bool,
 }
 
 /// Posts a payment once per idempotency key: the same key again, even concurrently, returns
-/// the first result and changes nothing.
-pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Date, key: &str) -> Result<PaymentOutcome, AppError> {
+/// the first result and changes nothing. Without a `date` the payment is dated the open
+/// business day; a retry without a date finds the first result whatever day it is.
+///
+/// Payments need an open book: the nightly batch must have closed a first business date. A
+/// payment may be dated back to the loan's last payment (the loan is replayed with it); its
+/// ledger entries are booked on the open business day, never inside a closed one.
+pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>, key: &str) -> Result<PaymentOutcome, AppError> {
     if key.trim().is_empty() || key.len() > 200 {
         return Err(AppError::invalid("key", "an idempotency key of 1 to 200 characters is required"));
     }
@@ -95,14 +102,21 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Date, key: &s
         return Err(AppError::invalid("amount", format!("{amount} must be more than 0")));
     }
     store.transaction(|tx| {
+        // The loan's row lock (PostgreSQL) or the write lock (SQLite) comes first: a second
+        // caller with the same key waits here and then finds the first one's payment.
         let loan = tx.loan(loan_no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: loan_no.to_owned() })?;
         if let Some(existing) = tx.payment_by_key(key)? {
             return replayed_payment(existing, &loan, amount, date, key);
         }
-        if let Some(open) = open_day(tx)? {
-            if date > open {
-                return Err(AppError::invalid("date", format!("{date} is after the open business day {open}")));
-            }
+        let open = open_day(tx)?.ok_or_else(|| {
+            AppError::invalid(
+                "date",
+                "no business day is open yet: close the first one with `arrears eod --date D` before taking payments",
+            )
+        })?;
+        let date = date.unwrap_or(open);
+        if date > open {
+            return Err(AppError::invalid("date", format!("{date} is after the open business day {open}")));
         }
         if date < loan.terms.start_date() {
             return Err(AppError::invalid("date", format!("{date} is before the loan's start date {}", loan.terms.start_date())));
@@ -136,7 +150,7 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Date, key: &s
         let allocation_json = serde_json::to_string(&allocation).expect("allocations serialise");
         let payment_id = tx.insert_payment(key, loan.seq, amount, date, &allocation_json)?;
         let reference = format!("payment:{payment_id}");
-        save_change(tx, &loan, &before, &after, date, EntryKind::Payment, &reference, "payment")?;
+        save_change(tx, &loan, &before, &after, open, EntryKind::Payment, &reference, "payment")?;
         tx.audit(
             date,
             SYSTEM_ACTOR,
@@ -144,7 +158,15 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Date, key: &s
             loan_no,
             &format!("{{\"payment_id\":{payment_id},\"amount\":\"{amount}\",\"key\":{}}}", json_str(key)),
         )?;
-        Ok(PaymentOutcome { payment_id, loan_no: loan_no.to_owned(), amount, value_date: date, allocation, replayed: false })
+        Ok(PaymentOutcome {
+            payment_id,
+            loan_no: loan_no.to_owned(),
+            amount,
+            value_date: date,
+            allocation,
+            replayed: false,
+            reversed: false,
+        })
     })
 }
 
@@ -156,10 +178,10 @@ fn replayed_payment(
     existing: PaymentRecord,
     loan: &LoanRecord,
     amount: Amount,
-    date: Date,
+    date: Option<Date>,
     key: &str,
 ) -> Result<PaymentOutcome, AppError> {
-    if existing.loan_seq != loan.seq || existing.amount != amount || existing.value_date != date {
+    if existing.loan_seq != loan.seq || existing.amount != amount || date.is_some_and(|d| d != existing.value_date) {
         return Err(AppError::KeyReused {
             key: key.to_owned(),
             existing: format!("payment {} of {} on {}", existing.id, existing.amount, existing.value_date),
@@ -171,9 +193,10 @@ fn replayed_payment(
         payment_id: existing.id,
         loan_no: loan.loan_no.clone(),
         amount,
-        value_date: date,
+        value_date: existing.value_date,
         allocation,
         replayed: true,
+        reversed: existing.status == PaymentStatus::Reversed,
     })
 }
 
@@ -236,11 +259,12 @@ pub struct ReversalOutcome {
 /// latest first. The same `key` again returns the first result.
 pub fn reverse(store: &mut Store, payment_id: i64, key: &str) -> Result<ReversalOutcome, AppError> {
     store.transaction(|tx| {
+        let found = tx.payment(payment_id)?.ok_or_else(|| AppError::NotFound { what: "payment", id: payment_id.to_string() })?;
+        let loan =
+            tx.loan_by_seq(found.loan_seq)?.ok_or_else(|| AppError::NotFound { what: "loan", id: found.loan_seq.to_string() })?;
+        // Read again under the loan's lock: a concurrent reversal may have finished meanwhile.
         let payment =
             tx.payment(payment_id)?.ok_or_else(|| AppError::NotFound { what: "payment", id: payment_id.to_string() })?;
-        let loan = tx
-            .loan_by_seq(payment.loan_seq)?
-            .ok_or_else(|| AppError::NotFound { what: "loan", id: payment.loan_seq.to_string() })?;
         if payment.status == PaymentStatus::Reversed {
             if payment.reversal_key.as_deref() == Some(key) {
                 return Ok(ReversalOutcome { payment_id, loan_no: loan.loan_no, amount: payment.amount, replayed: true });
@@ -258,7 +282,10 @@ pub fn reverse(store: &mut Store, payment_id: i64, key: &str) -> Result<Reversal
         let facts: Vec<PaymentFact> =
             posted.iter().filter(|p| p.id != payment_id).map(|p| PaymentFact { date: p.value_date, amount: p.amount }).collect();
         let before = loan.state.clone();
-        let after = LoanState::replay(&loan.terms, &facts, before.as_of)?;
+        // Replayed up to the last closed business date at least, so a loan the payment had
+        // closed is brought up to date with the days it missed.
+        let business = tx.business_date()?;
+        let after = LoanState::replay(&loan.terms, &facts, business.map_or(before.as_of, |b| b.max(before.as_of)))?;
         let date = open_day(tx)?.map_or(before.as_of, |d| d.max(before.as_of));
         tx.mark_reversed(payment_id, key)?;
         save_change(tx, &loan, &before, &after, date, EntryKind::Reversal, &format!("reversal:{payment_id}"), "reversal")?;

@@ -94,7 +94,7 @@ fn payments(db: &str, count: usize) -> Result<()> {
     let started = std::time::Instant::now();
     for k in 0..count {
         let loan = &active[k % active.len()];
-        service::pay(&mut store, loan, Amount(100), date, &format!("bench-{date}-{k}"))?;
+        service::pay(&mut store, loan, Amount(100), Some(date), &format!("bench-{date}-{k}"))?;
     }
     let secs = started.elapsed().as_secs_f64();
     println!("{count} payments of 1.00 on {} loans in {secs:.2} s: {:.0} payments/s", active.len(), count as f64 / secs);

@@ -84,7 +84,8 @@ enum Command {
         loan: String,
         #[arg(long, allow_hyphen_values = true)]
         amount: String,
-        /// Value date; the open business day by default.
+        /// Value date; the open business day by default (a retry without it finds the first
+        /// payment with this key, whatever day it is).
         #[arg(long)]
         date: Option<String>,
         /// Idempotency key, unique per payment (for example the bank's transaction id).
@@ -239,10 +240,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Pay { loan, amount, date, key, format } => {
             let mut store = arrears_app::open(db)?;
             let amount = parse_amount("amount", &amount)?;
-            let date = match date {
-                Some(d) => parse_date("date", &d)?,
-                None => store.read(service::open_day)?.context("--date is required until the first nightly batch has run")?,
-            };
+            let date = date.map(|d| parse_date("date", &d)).transpose()?;
             let outcome = service::pay(&mut store, &loan, amount, date, &key)?;
             render::payment(&outcome, format, &mut std::io::stdout().lock())?;
         }
@@ -429,15 +427,20 @@ fn peak_memory() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// The demo starts afresh by deleting its SQLite file: never one that holds a real book.
+/// The demo starts afresh by deleting its SQLite file: only a file that is missing, or an
+/// Arrears database that is empty or that the demo made. Anything else is left alone.
 fn refuse_to_wipe_a_real_book(db: &str) -> Result<()> {
     let Some(path) = db.strip_prefix("sqlite://") else { return Ok(()) };
-    let Ok(mut store) = arrears_store::Store::open(db) else { return Ok(()) };
-    let found = store.read(|tx| Ok::<_, arrears_store::StoreError>((tx.next_loan_seq()? - 1, tx.meta("demo")?)));
-    // A file that is not an Arrears book with loans is the demo's to replace.
-    let Ok((loans, demo)) = found else { return Ok(()) };
-    if loans > 0 && demo.as_deref() != Some("yes") {
-        bail!("--db: {path} holds a book of {loans} loans that the demo did not make; the demo will not delete it (choose another --db)");
+    if !std::path::Path::new(path).exists() {
+        return Ok(());
     }
-    Ok(())
+    let refuse = |why: &str| anyhow::anyhow!("--db: {path} {why}; the demo will not delete it (choose another --db)");
+    let mut store = arrears_store::Store::open(db).map_err(|_| refuse("is not an Arrears database"))?;
+    let found = store.read(|tx| Ok::<_, arrears_store::StoreError>((tx.next_loan_seq()? - 1, tx.meta("demo")?)));
+    match found {
+        Ok((0, _)) => Ok(()),
+        Ok((_, Some(demo))) if demo == "yes" => Ok(()),
+        Ok((loans, _)) => Err(refuse(&format!("holds a book of {loans} loans that the demo did not make"))),
+        Err(_) => Err(refuse("is not an Arrears database")),
+    }
 }

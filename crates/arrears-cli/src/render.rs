@@ -65,7 +65,7 @@ fn allocation_json(outcome: &PaymentOutcome) -> Value {
         .map(|l| json!({"n": l.n, "component": l.component.name(), "amount": l.amount.to_string()}))
         .collect();
     json!({"payment_id": outcome.payment_id, "loan": outcome.loan_no, "amount": outcome.amount.to_string(), "value_date": outcome.value_date.to_string(),
-           "replayed": outcome.replayed, "paid_off": outcome.allocation.paid_off, "prepaid_principal": outcome.allocation.prepaid_principal.to_string(),
+           "replayed": outcome.replayed, "reversed": outcome.reversed, "paid_off": outcome.allocation.paid_off, "held": outcome.allocation.held.to_string(), "from_credit": outcome.allocation.from_credit.to_string(),
            "allocation": lines})
 }
 
@@ -74,7 +74,11 @@ pub fn payment(outcome: &PaymentOutcome, format: DocFormat, out: &mut impl Write
         writeln!(out, "{}", serde_json::to_string(&allocation_json(outcome))?)?;
         return Ok(());
     }
-    let again = if outcome.replayed { " (this key was seen before: nothing was posted again)" } else { "" };
+    let again = match (outcome.replayed, outcome.reversed) {
+        (true, true) => " (this key was seen before: nothing was posted again; that payment has since been reversed)",
+        (true, false) => " (this key was seen before: nothing was posted again)",
+        _ => "",
+    };
     writeln!(
         out,
         "payment {} of {} on loan {} dated {}{again}",
@@ -149,6 +153,7 @@ pub fn loan(view: &LoanView, format: DocFormat, out: &mut impl Write) -> Result<
                       "cost_cap_annual": t.rules().cost_cap_annual.to_string()},
             "status": arrears_store::status_code(s.status), "dpd": s.dpd, "bucket": s.bucket.label(), "class": s.class.label(),
             "outstanding": components_json(&s.outstanding()), "due": components_json(&s.due()), "payoff": view.payoff.to_string(),
+            "held_ahead": s.credit.to_string(),
             "cost_cap": {"charged": s.cap.charged.to_string(), "forgone": s.cap.forgone.to_string(), "first_applied_on": s.cap.first_applied_on.map(|d| d.to_string())},
             "schedule": schedule, "payments": payments, "status_history": history, "ledger": ledger,
         });
@@ -204,6 +209,9 @@ pub fn loan(view: &LoanView, format: DocFormat, out: &mut impl Write) -> Result<
         writeln!(out, "{:<12} {:>12} {:>12}", c.name(), o.get(c), d.get(c))?;
     }
     writeln!(out, "{:<12} {:>12} {:>12}", "total", o.total(), d.total())?;
+    if !s.credit.is_zero() {
+        writeln!(out, "held ahead   {:>12}  (paid early; applied on the next due dates)", s.credit)?;
+    }
     writeln!(out, "payoff today {}", view.payoff)?;
 
     writeln!(

@@ -23,6 +23,9 @@ pub enum Account {
     Funding,
     /// The clearing account payments arrive in.
     Collections,
+    /// Money a borrower paid ahead of any due date, owed back to them until it is applied (a
+    /// liability).
+    Unapplied,
 }
 
 impl Account {
@@ -32,6 +35,7 @@ impl Account {
             Account::Income(c) => format!("income:{c}"),
             Account::Funding => "funding".to_owned(),
             Account::Collections => "collections".to_owned(),
+            Account::Unapplied => "unapplied".to_owned(),
         }
     }
 
@@ -42,6 +46,7 @@ impl Account {
             Some(("income", c)) => component(c).map(Account::Income),
             None if code == "funding" => Some(Account::Funding),
             None if code == "collections" => Some(Account::Collections),
+            None if code == "unapplied" => Some(Account::Unapplied),
             _ => None,
         }
     }
@@ -62,6 +67,8 @@ pub enum EntryKind {
     Accrual,
     Payment,
     Reversal,
+    /// Money paid ahead, applied to an installment on its due date.
+    CreditApplied,
 }
 
 impl EntryKind {
@@ -71,6 +78,7 @@ impl EntryKind {
             EntryKind::Accrual => "accrual",
             EntryKind::Payment => "payment",
             EntryKind::Reversal => "reversal",
+            EntryKind::CreditApplied => "credit-applied",
         }
     }
 
@@ -129,10 +137,13 @@ pub fn disbursement_entry(date: Date, principal: Amount) -> Entry {
 }
 
 /// The entries that take the ledger from `before` to `after`: charges as accruals against
-/// income, and payments (or, when `kind` is a reversal, their undoing) against collections.
+/// income; payments (or, when `kind` is a reversal, their undoing) against collections, with
+/// money held ahead going to the unapplied account; and, when an advance applies money held
+/// ahead (`kind` is an accrual), that application from the unapplied account.
 pub fn entries_between(date: Date, kind: EntryKind, before: &LoanState, after: &LoanState) -> Vec<Entry> {
     let mut out = Vec::new();
     let charged = after.charged().minus(&before.charged());
+    debug_assert!(charged.principal.is_zero(), "principal is charged only at disbursement");
     let charge_lines: Vec<Line> = Component::ALL
         .into_iter()
         .filter(|&c| c != Component::Principal)
@@ -141,22 +152,16 @@ pub fn entries_between(date: Date, kind: EntryKind, before: &LoanState, after: &
             [Line { account: Account::Receivable(c), amount }, Line { account: Account::Income(c), amount: Amount(-amount.0) }]
         })
         .collect();
-    if let Ok(entry) = Entry::new(date, EntryKind::Accrual, charge_lines) {
-        if !entry.lines.is_empty() {
-            out.push(entry);
-        }
-    }
-    // A prepayment re-spreads principal between installments; its total never changes.
-    debug_assert!(charged.principal.is_zero(), "principal is charged only at disbursement");
+    out.push(Entry::new(date, EntryKind::Accrual, charge_lines).expect("each charge line has its income line"));
     let paid = after.paid().minus(&before.paid());
+    let held = after.credit - before.credit;
     let mut pay_lines: Vec<Line> =
         Component::ALL.into_iter().map(|c| Line { account: Account::Receivable(c), amount: Amount(-paid.get(c).0) }).collect();
-    pay_lines.push(Line { account: Account::Collections, amount: paid.total() });
-    if let Ok(entry) = Entry::new(date, kind, pay_lines) {
-        if !entry.lines.is_empty() {
-            out.push(entry);
-        }
-    }
+    pay_lines.push(Line { account: Account::Unapplied, amount: Amount(-held.0) });
+    pay_lines.push(Line { account: Account::Collections, amount: paid.total() + held });
+    let pay_kind = if kind == EntryKind::Accrual { EntryKind::CreditApplied } else { kind };
+    out.push(Entry::new(date, pay_kind, pay_lines).expect("collections balance the payment lines"));
+    out.retain(|e| !e.lines.is_empty());
     out
 }
 

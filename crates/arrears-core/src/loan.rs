@@ -163,8 +163,11 @@ pub enum LoanStatus {
     WrittenOff,
 }
 
+/// Days in the year the all-in cost cap is measured over, whatever the product's day count.
+pub const CAP_YEAR_DAYS: i128 = 365;
+
 /// The running account of the all-in cost cap. Each day adds the outstanding principal times
-/// the cap rate to the budget; charges may never exceed the budget divided by the day basis.
+/// the cap rate to the budget; charges may never exceed the budget over [`CAP_YEAR_DAYS`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CostCapAccount {
     /// Σ over days of outstanding principal (minor units) × cap rate (parts per 10^8).
@@ -189,6 +192,9 @@ pub struct LoanState {
     pub class: Classification,
     pub cap: CostCapAccount,
     pub late_fees_total: Amount,
+    /// Money paid ahead of any due date, held and applied to installments as they fall due.
+    #[serde(default)]
+    pub credit: Amount,
     /// Restructured loans stay at least special mention until this date.
     pub restructured_until: Option<Date>,
     /// Every bucket or class move, oldest first.
@@ -246,6 +252,7 @@ impl LoanState {
             class: Classification::Normal,
             cap: CostCapAccount::default(),
             late_fees_total: Amount::ZERO,
+            credit: Amount::ZERO,
             restructured_until: None,
             history: Vec::new(),
         }
@@ -310,6 +317,7 @@ impl LoanState {
 
     fn step_day(&mut self, terms: &LoanTerms, day: Date, events: &mut Vec<LoanEvent>) {
         let basis = terms.day_count().basis();
+        debug_assert!(self.credit.is_zero() || self.due().total().is_zero(), "credit pays what falls due at once");
         let forgone_before = self.cap.forgone;
         // The budget grows by the principal owed at the start of the day.
         self.cap.budget_scaled += self.principal_outstanding().0 as i128 * terms.rules().cost_cap_annual.parts_per_1e8() as i128;
@@ -320,9 +328,8 @@ impl LoanState {
         for k in 0..self.installments.len() {
             let inst = &self.installments[k];
             if inst.due_date == day && !inst.interest_charged {
-                // What an early payment did not already charge is charged now, within the cap.
                 let want = inst.scheduled_interest - inst.charged.interest;
-                let allowed = self.cap_allow(want, basis, day);
+                let allowed = self.cap_allow(want, day);
                 let inst = &mut self.installments[k];
                 inst.interest_charged = true;
                 inst.charged.interest += allowed;
@@ -337,13 +344,13 @@ impl LoanState {
             let penalty = daily_amount(owed.principal, penalty_rate, basis);
             let compound =
                 if terms.rules().compound_interest { daily_amount(owed.interest, penalty_rate, basis) } else { Amount::ZERO };
-            let penalty = self.cap_allow(penalty, basis, day);
-            let compound = self.cap_allow(compound, basis, day);
+            let penalty = self.cap_allow(penalty, day);
+            let compound = self.cap_allow(compound, day);
             self.installments[k].charged.penalty += penalty;
             self.installments[k].charged.compound += compound;
             if dpd == grace + 1 && !self.installments[k].late_fee_charged {
                 let fee = self.late_fee_for(terms, k);
-                let fee = self.cap_allow(fee, basis, day);
+                let fee = self.cap_allow(fee, day);
                 let inst = &mut self.installments[k];
                 inst.late_fee_charged = true;
                 inst.charged.fee += fee;
@@ -354,7 +361,33 @@ impl LoanState {
         if self.cap.forgone > forgone_before {
             events.push(LoanEvent::CostCapApplied { date: day, forgone: self.cap.forgone - forgone_before });
         }
+        if !self.credit.is_zero() {
+            self.apply_credit(terms);
+        }
+        self.close_if_settled(day, events);
         self.refresh_status(terms, events);
+    }
+
+    /// Pays what is due from money the borrower paid ahead, in the product's waterfall.
+    fn apply_credit(&mut self, terms: &LoanTerms) {
+        let due: Vec<usize> = (0..self.installments.len()).filter(|&k| self.installments[k].due_date <= self.as_of).collect();
+        let mut left = self.credit;
+        self.pay_group(terms, &due, &mut left, &mut crate::payment::Allocation::default());
+        self.credit = left;
+    }
+
+    /// Marks settled installments and closes the loan once every one is.
+    pub(crate) fn close_if_settled(&mut self, day: Date, events: &mut Vec<LoanEvent>) {
+        for inst in &mut self.installments {
+            if inst.settled_on.is_none() && inst.is_settled() {
+                inst.settled_on = Some(day);
+            }
+        }
+        if self.status == LoanStatus::Active && self.installments.iter().all(|i| i.is_settled()) {
+            self.status = LoanStatus::PaidOff;
+            self.closed_on = Some(day);
+            events.push(LoanEvent::PaidOff { date: day });
+        }
     }
 
     /// The late fee an installment owes when its grace ends, within the per-installment and
@@ -376,13 +409,11 @@ impl LoanState {
     }
 
     /// How much of `want` the cost cap lets the engine charge on `day`; records the rest.
-    pub(crate) fn cap_allow(&mut self, want: Amount, basis: i128, day: Date) -> Amount {
+    pub(crate) fn cap_allow(&mut self, want: Amount, day: Date) -> Amount {
         if want <= Amount::ZERO {
             return Amount::ZERO;
         }
-        let ceiling = Amount(div_round(self.cap.budget_scaled, basis * RATE_SCALE, Rounding::Floor) as i64);
-        let room = (ceiling - self.cap.charged).max(Amount::ZERO);
-        let allowed = want.min(room);
+        let allowed = want.min(self.cap_room());
         self.cap.charged += allowed;
         if allowed < want {
             self.cap.forgone += want - allowed;
@@ -391,17 +422,10 @@ impl LoanState {
         allowed
     }
 
-    /// Charges what the cap lets through of `want` now and leaves the rest for later: for
-    /// interest paid before its due date, which is charged in full when the date comes.
-    pub(crate) fn cap_take(&mut self, want: Amount, basis: i128) -> Amount {
-        let allowed = want.max(Amount::ZERO).min(self.cap_room(basis));
-        self.cap.charged += allowed;
-        allowed
-    }
-
-    /// The most the cap would let the engine charge now, without charging it.
-    fn cap_room(&self, basis: i128) -> Amount {
-        let ceiling = Amount(div_round(self.cap.budget_scaled, basis * RATE_SCALE, Rounding::Floor) as i64);
+    /// The most the cap would let the engine charge now: the budget over a 365-day year (the
+    /// cap is a yearly rate whatever the product's day count), less what was charged.
+    fn cap_room(&self) -> Amount {
+        let ceiling = Amount(div_round(self.cap.budget_scaled, CAP_YEAR_DAYS * RATE_SCALE, Rounding::Floor) as i64);
         (ceiling - self.cap.charged).max(Amount::ZERO)
     }
 
@@ -444,17 +468,18 @@ impl LoanState {
         let (rate, day_count) = (terms.annual_rate(), terms.day_count());
         let interest = day_count_interest(principal.0 as i128, rate, day_count, period_start, self.as_of.max(period_start));
         let to_date = Amount(interest as i64).min(inst.scheduled_interest);
-        (to_date - inst.charged.interest).max(Amount::ZERO).min(self.cap_room(day_count.basis()))
+        (to_date - inst.charged.interest).max(Amount::ZERO).min(self.cap_room())
     }
 
     /// What the borrower must pay on the business date to close the loan: everything due,
-    /// interest of the current period to date, and all principal still owed.
+    /// interest of the current period to date, and all principal still owed, less any money
+    /// already paid ahead.
     pub fn payoff_amount(&self, terms: &LoanTerms) -> Amount {
         if self.status != LoanStatus::Active {
             return Amount::ZERO;
         }
         let interest_to_date = self.current_index().map_or(Amount::ZERO, |k| self.current_interest_to_date(terms, k));
-        self.outstanding().total() + interest_to_date
+        (self.outstanding().total() + interest_to_date - self.credit).max(Amount::ZERO)
     }
 
     /// The next day something happens to this loan that changes what is stored (an

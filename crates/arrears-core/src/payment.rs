@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use crate::date::Date;
 use crate::loan::{LoanError, LoanEvent, LoanState, LoanStatus};
 use crate::money::Amount;
-use crate::schedule::{spread, Spread};
 use crate::terms::{AllocationMode, Component, LoanTerms};
 
 /// One slice of a payment: which installment and component it paid.
@@ -21,8 +20,11 @@ pub struct AllocationLine {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {
     pub lines: Vec<AllocationLine>,
-    /// Principal paid ahead of schedule; the installments after the current one are re-spread.
-    pub prepaid_principal: Amount,
+    /// Money paid ahead of any due date: held on the loan and applied to installments as they
+    /// fall due.
+    pub held: Amount,
+    /// Money held from earlier payments that this one's payoff used.
+    pub from_credit: Amount,
     pub paid_off: bool,
 }
 
@@ -48,10 +50,10 @@ impl LoanState {
     /// Applies a payment received on the business date.
     ///
     /// The money pays, in the product's waterfall, every installment already due (oldest
-    /// first), then the current installment (its interest is charged as scheduled), then
-    /// principal ahead of schedule: the remaining installments are re-spread over the same
-    /// due dates. A payment of exactly the payoff amount closes the loan with the current
-    /// period's interest counted only to the date. More than the payoff is refused.
+    /// first). What is left is held on the loan and applied to each installment on its due date,
+    /// so paying ahead never makes a borrower late and never charges interest early. A payment
+    /// of exactly the payoff amount closes the loan, with the current period's interest counted
+    /// only to the date. More than the payoff is refused.
     pub fn apply_payment(
         &mut self,
         terms: &LoanTerms,
@@ -71,60 +73,39 @@ impl LoanState {
         if amount > payoff {
             return Err(LoanError::Overpayment { amount, payoff });
         }
-        let basis = terms.day_count().basis();
         let mut allocation = Allocation::default();
-        let mut left = amount;
         let mut events = Vec::new();
         let forgone_before = self.cap.forgone;
-
         if amount == payoff {
-            self.charge_interest_for_payoff(terms, basis, date);
+            self.charge_interest_for_payoff(terms, date);
+            allocation.from_credit = self.credit;
+            let mut left = amount + self.credit;
+            self.credit = Amount::ZERO;
+            let all: Vec<usize> = (0..self.installments.len()).collect();
+            self.pay_group(terms, &all, &mut left, &mut allocation);
+            debug_assert!(left.is_zero(), "the payoff pays everything");
+        } else {
+            let mut left = amount;
+            let due: Vec<usize> = (0..self.installments.len()).filter(|&k| self.installments[k].due_date <= date).collect();
+            self.pay_group(terms, &due, &mut left, &mut allocation);
+            self.credit += left;
+            allocation.held = left;
         }
-        let due: Vec<usize> = (0..self.installments.len()).filter(|&k| self.installments[k].due_date <= date).collect();
-        self.pay_group(terms, &due, &mut left, &mut allocation);
-        if amount == payoff {
-            let rest: Vec<usize> = (0..self.installments.len()).filter(|&k| self.installments[k].due_date > date).collect();
-            self.pay_group(terms, &rest, &mut left, &mut allocation);
-        } else if let Some(k) = self.current_index() {
-            if !left.is_zero() && !self.installments[k].interest_charged {
-                // Interest paid ahead of its due date is charged as far as the cap allows
-                // today; the rest is charged on the due date, so paying early never waives it.
-                let want = self.installments[k].scheduled_interest - self.installments[k].charged.interest;
-                let taken = self.cap_take(want, basis);
-                self.installments[k].charged.interest += taken;
-            }
-            self.pay_group(terms, &[k], &mut left, &mut allocation);
-            if !left.is_zero() {
-                self.prepay_principal(terms, k, left, &mut allocation);
-                left = Amount::ZERO;
-            }
-        }
-        debug_assert!(left.is_zero(), "a payment below the payoff is always fully allocated");
-
         if self.cap.forgone > forgone_before {
             events.push(LoanEvent::CostCapApplied { date, forgone: self.cap.forgone - forgone_before });
         }
-        for inst in &mut self.installments {
-            if inst.settled_on.is_none() && inst.is_settled() {
-                inst.settled_on = Some(date);
-            }
-        }
-        if self.installments.iter().all(|i| i.is_settled()) {
-            self.status = LoanStatus::PaidOff;
-            self.closed_on = Some(date);
-            allocation.paid_off = true;
-            events.push(LoanEvent::PaidOff { date });
-        }
+        self.close_if_settled(date, &mut events);
+        allocation.paid_off = self.status == LoanStatus::PaidOff;
         self.refresh_status(terms, &mut events);
         Ok((allocation, events))
     }
 
     /// On payoff the current period's interest is charged to the date, and the later
     /// installments' interest is never charged.
-    fn charge_interest_for_payoff(&mut self, terms: &LoanTerms, basis: i128, date: Date) {
+    fn charge_interest_for_payoff(&mut self, terms: &LoanTerms, date: Date) {
         let Some(k) = self.current_index() else { return };
         let to_date = self.current_interest_to_date(terms, k);
-        let allowed = self.cap_allow(to_date, basis, date);
+        let allowed = self.cap_allow(to_date, date);
         self.installments[k].charged.interest += allowed;
         // The loan closes: no interest is left to charge on this or any later installment.
         for inst in self.installments.iter_mut().skip(k) {
@@ -136,7 +117,7 @@ impl LoanState {
     }
 
     /// Pays the installments at `group` (oldest first) in the product's waterfall.
-    fn pay_group(&mut self, terms: &LoanTerms, group: &[usize], left: &mut Amount, allocation: &mut Allocation) {
+    pub(crate) fn pay_group(&mut self, terms: &LoanTerms, group: &[usize], left: &mut Amount, allocation: &mut Allocation) {
         let order = terms.rules().allocation;
         let mut pay = |state: &mut LoanState, k: usize, c: Component, left: &mut Amount| {
             let inst = &mut state.installments[k];
@@ -163,33 +144,6 @@ impl LoanState {
                 }
             }
         }
-    }
-
-    /// Pays `amount` of principal ahead of schedule through installment `k` and re-spreads
-    /// the principal left on the installments after it over their due dates.
-    fn prepay_principal(&mut self, terms: &LoanTerms, k: usize, amount: Amount, allocation: &mut Allocation) {
-        let later = &self.installments[k + 1..];
-        let remaining: Amount = later.iter().map(|i| i.outstanding().principal).sum();
-        debug_assert!(amount < remaining, "prepaying all principal is a payoff");
-        let due_dates: Vec<Date> = later.iter().map(|i| i.due_date).collect();
-        let spec = Spread {
-            principal: remaining - amount,
-            annual_rate: terms.annual_rate(),
-            method: terms.method(),
-            day_count: terms.day_count(),
-            period_start: self.installments[k].due_date,
-            first_period_regular: true,
-        };
-        let lines = spread(&spec, &due_dates, later[0].n);
-        for (inst, line) in self.installments[k + 1..].iter_mut().zip(lines) {
-            inst.charged.principal = line.principal + inst.paid.principal;
-            inst.scheduled_interest = line.interest;
-        }
-        let current = &mut self.installments[k];
-        current.charged.principal += amount;
-        current.paid.principal += amount;
-        allocation.prepaid_principal = amount;
-        allocation.lines.push(AllocationLine { n: current.n, component: Component::Principal, amount });
     }
 
     /// The state on `to` of a loan with these terms that received these payments, in order.

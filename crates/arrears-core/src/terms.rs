@@ -199,6 +199,10 @@ pub enum TermsError {
     NegativeRate(Rate),
     #[error("term_months: {0} must be between 1 and {MAX_INSTALLMENTS}")]
     Term(u32),
+    #[error("annual_rate: {rate} accrued on ACT/360 costs {effective} over a 365-day year, above the all-in cost cap of {cap}")]
+    RateAboveCapOnAct360 { rate: Rate, effective: Rate, cap: Rate },
+    #[error("term_months: the last installment would fall due on {last_due}, after the year {max_year}")]
+    EndsTooLate { last_due: Date, max_year: i32 },
     #[error("first_due_date: {first_due} must be after the start date {start} and at most two months later")]
     FirstDueDate { start: Date, first_due: Date },
     #[error("grace_days: {0} must be at most {MAX_GRACE_DAYS}")]
@@ -270,7 +274,28 @@ impl LoanTerms {
         if first_due_date <= input.start_date || first_due_date > latest {
             return Err(TermsError::FirstDueDate { start: input.start_date, first_due: first_due_date });
         }
-        Ok(LoanTerms { input, first_due_date })
+        if input.rules.day_count == DayCount::Act360 {
+            // 360-day interest over a 365-day year costs 365/360 of the nominal rate.
+            let effective = Rate::from_parts_per_1e8(crate::rate::mul_div(
+                input.annual_rate.parts_per_1e8() as i128,
+                365,
+                360,
+                crate::rate::Rounding::Ceil,
+            ) as i64);
+            if effective > input.rules.cost_cap_annual {
+                return Err(TermsError::RateAboveCapOnAct360 {
+                    rate: input.annual_rate,
+                    effective,
+                    cap: input.rules.cost_cap_annual,
+                });
+            }
+        }
+        let terms = LoanTerms { input, first_due_date };
+        let last_due = *terms.due_dates().last().expect("at least one installment");
+        if last_due.year() > crate::date::MAX_YEAR - 1 {
+            return Err(TermsError::EndsTooLate { last_due, max_year: crate::date::MAX_YEAR - 1 });
+        }
+        Ok(terms)
     }
 
     pub fn principal(&self) -> Amount {

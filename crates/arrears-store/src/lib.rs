@@ -119,7 +119,7 @@ impl Store {
     /// Runs `f` in a write transaction: committed if it returns `Ok`, rolled back otherwise.
     pub fn transaction<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E> {
         self.conn.begin()?;
-        let mut tx = Tx { conn: self.conn.as_mut() };
+        let mut tx = Tx { conn: self.conn.as_mut(), writable: true };
         match f(&mut tx) {
             Ok(v) => {
                 self.conn.batch("COMMIT")?;
@@ -133,10 +133,18 @@ impl Store {
         }
     }
 
-    /// Runs `f` outside a transaction, for reads.
+    /// Runs `f` in a read transaction: every query in it sees the same snapshot (a loan's state
+    /// and its ledger agree). Nothing is written; the transaction is rolled back.
     pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let mut tx = Tx { conn: self.conn.as_mut() };
-        f(&mut tx)
+        self.conn.batch(match self.conn.backend() {
+            Backend::Sqlite => "BEGIN DEFERRED",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        })?;
+        let mut tx = Tx { conn: self.conn.as_mut(), writable: false };
+        let result = f(&mut tx);
+        // Ending a read cannot lose anything; its own failure would hide the result.
+        let _ = self.conn.batch("ROLLBACK");
+        result
     }
 }
 
@@ -236,6 +244,8 @@ pub struct EodRun {
 /// A transaction (or, from [`Store::read`], a plain connection) and every query on it.
 pub struct Tx<'a> {
     conn: &'a mut dyn Conn,
+    /// A write transaction locks the loan rows it reads (PostgreSQL); a read one cannot.
+    writable: bool,
 }
 
 impl std::fmt::Debug for Tx<'_> {
@@ -284,6 +294,16 @@ pub fn status_code(status: LoanStatus) -> &'static str {
 impl Tx<'_> {
     pub fn backend(&self) -> Backend {
         self.conn.backend()
+    }
+
+    /// `FOR UPDATE` where rows can and need be locked: in a write transaction on PostgreSQL
+    /// (SQLite's write transaction already holds the one write lock).
+    fn row_lock(&self) -> &'static str {
+        if self.writable && self.backend() == Backend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        }
     }
 
     fn schema_version(&mut self) -> Result<i64, StoreError> {
@@ -429,13 +449,13 @@ impl Tx<'_> {
 
     /// A loan by its number; in a write transaction on PostgreSQL the row is locked.
     pub fn loan(&mut self, loan_no: &str) -> Result<Option<LoanRecord>, StoreError> {
-        let lock = if self.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
+        let lock = self.row_lock();
         let rows = self.conn.query(&format!("SELECT {LOAN_COLUMNS} FROM loans WHERE loan_no = $1{lock}"), &[loan_no.into()])?;
         rows.first().map(Self::loan_from_row).transpose()
     }
 
     pub fn loan_by_seq(&mut self, seq: i64) -> Result<Option<LoanRecord>, StoreError> {
-        let lock = if self.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
+        let lock = self.row_lock();
         let rows = self.conn.query(&format!("SELECT {LOAN_COLUMNS} FROM loans WHERE seq = $1{lock}"), &[seq.into()])?;
         rows.first().map(Self::loan_from_row).transpose()
     }
@@ -443,8 +463,11 @@ impl Tx<'_> {
     /// Up to `limit` loans with an event on or before `date`, earliest event first. A loan
     /// the batch has moved past `date` leaves this set, so calling again gives the next ones.
     pub fn loans_due(&mut self, date: Date, limit: i64) -> Result<Vec<LoanRecord>, StoreError> {
+        // On PostgreSQL the rows are locked, so a payment on one of them waits for the
+        // partition to commit (and then sees its result) instead of making it fail.
+        let lock = self.row_lock();
         let rows = self.conn.query(
-            &format!("SELECT {LOAN_COLUMNS} FROM loans WHERE next_event <= $1 ORDER BY next_event, seq LIMIT $2"),
+            &format!("SELECT {LOAN_COLUMNS} FROM loans WHERE next_event <= $1 ORDER BY next_event, seq LIMIT $2{lock}"),
             &[date.to_string().into(), limit.into()],
         )?;
         rows.iter().map(Self::loan_from_row).collect()

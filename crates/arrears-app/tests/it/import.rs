@@ -33,11 +33,12 @@ story!(a_tape_with_bad_rows_imports_nothing_and_names_them, |db: &TestDb| {
          A5,B5,CASH,5000.00,30,12,annuity,2026-01-15,\n\
          A1,B6,CASH,5000.00,18,12,annuity,2026-01-15,\n\
          A7,B7,CASH,5000.00,18,12,weekly,2026-01-15,\n\
-         A8,B8,CASH,5000.00,18,0,annuity,2026-01-15,\n"
+         A8,B8,CASH,5000.00,18,0,annuity,2026-01-15,\n\
+         A9,B9,CASH,5000.00,0.072,12,annuity,2026-01-15,\n"
     );
     let mut report = ImportReport::default();
     let err = import_csv(&mut store, csv.as_bytes(), false, &mut report).unwrap_err();
-    assert!(matches!(err, AppError::ImportRejected(7)), "{err}");
+    assert!(matches!(err, AppError::ImportRejected(8)), "{err}");
     let got: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.line, e.field.as_str())).collect();
     assert_eq!(
         got,
@@ -48,19 +49,20 @@ story!(a_tape_with_bad_rows_imports_nothing_and_names_them, |db: &TestDb| {
             (6, "annual_rate"),
             (7, "loan_no"),
             (8, "method"),
-            (9, "term_months")
+            (9, "term_months"),
+            (10, "annual_rate")
         ]
     );
     assert_eq!(loans(&mut store), 0, "all or nothing");
 
     let mut report = ImportReport::default();
     import_csv(&mut store, csv.as_bytes(), true, &mut report).unwrap();
-    assert_eq!((report.imported, report.errors.len()), (1, 7));
+    assert_eq!((report.imported, report.errors.len()), (1, 8));
     assert_eq!(loans(&mut store), 1);
     let mut rejects = Vec::new();
     arrears_app::import::write_rejects(&report, &mut rejects).unwrap();
     let rejects = String::from_utf8(rejects).unwrap();
-    assert_eq!(rejects.lines().count(), 8, "a header and one line per bad row:\n{rejects}");
+    assert_eq!(rejects.lines().count(), 9, "a header and one line per bad row:\n{rejects}");
 });
 
 story!(a_loan_already_in_the_database_is_refused, |db: &TestDb| {

@@ -165,16 +165,18 @@ fn pay_show_and_reverse_reject_bad_input_and_change_nothing() {
 }
 
 #[test]
-fn pay_before_the_first_nightly_batch_needs_a_date() {
+fn pay_before_the_first_nightly_batch_is_refused() {
     let env = Env::sqlite();
     env.ok(&["init"]);
     let tape = env.file("loans.csv", THREE_LOANS);
     env.ok(&["import", "loans", tape.to_str().unwrap()]);
     let before = env.snapshot(&ALL);
-    env.rejected(
-        &["pay", "--loan", "L1", "--amount", "10", "--key", "k"],
-        &["--date is required until the first nightly batch has run"],
-    );
+    for args in [
+        &["pay", "--loan", "L1", "--amount", "10", "--key", "k"][..],
+        &["pay", "--loan", "L1", "--amount", "10", "--date", "2031-06-01", "--key", "k"],
+    ] {
+        env.rejected(args, &["date: no business day is open yet", "arrears eod --date"]);
+    }
     assert_eq!(env.snapshot(&ALL), before);
 }
 

@@ -109,3 +109,18 @@ fn demo_rejects_bad_arguments_and_leaves_the_database_alone() {
         &["--db: the demo starts afresh only on a SQLite file", "--keep"],
     );
 }
+
+/// The demo deletes only a missing file or its own database, never another file.
+#[test]
+fn demo_leaves_a_file_that_is_not_its_own_alone() {
+    let dir = std::env::temp_dir().join(format!("arrears-cli-demo-guard-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "not a database").unwrap();
+    let db = format!("sqlite://{}", notes.display());
+    let out = crate::support::run(&["--db", &db, "demo", "--loans", "5", "--days", "5"]);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert!(out.stderr.contains("is not an Arrears database"), "{out:?}");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "not a database");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -184,7 +184,7 @@ fn workflow(env: &Env) {
     assert_eq!(paid["amount"], due.as_str());
     assert_eq!(paid["value_date"], "2026-03-21");
     assert_eq!(paid["paid_off"], false);
-    assert_eq!(paid["prepaid_principal"], "0.00");
+    assert_eq!((&paid["held"], &paid["from_credit"]), (&serde_json::json!("0.00"), &serde_json::json!("0.00")));
     let allocated: i64 = paid["allocation"].as_array().unwrap().iter().map(|a| fen_at(&a["amount"])).sum();
     assert_eq!(allocated, fen(&due), "the whole payment is allocated: {paid}");
     let id = paid["payment_id"].as_i64().unwrap().to_string();

@@ -1,5 +1,5 @@
 //! The allocation waterfall: overdue before current, oldest first, the component order and
-//! mode of the product; prepayment and re-spreading; payoff; refused payments.
+//! mode of the product; money paid ahead, held for the due dates; payoff; refused payments.
 
 use arrears_core::{
     AllocationMode, AllocationOrder, Amount, Bucket, Component, LateFee, LateFeeRule, LoanError, LoanEvent, LoanStatus,
@@ -109,7 +109,7 @@ fn partial_payments_run_down_the_waterfall() {
         let want: Vec<_> = case.want.iter().map(|&(n, c, fen)| (n, c, Amount(fen))).collect();
         assert_eq!(lines(&allocation), want, "{}", case.name);
         assert_eq!(allocation.total(), amt(case.amount), "{}", case.name);
-        assert_eq!(allocation.prepaid_principal, Amount::ZERO, "{}", case.name);
+        assert_eq!(allocation.held, Amount::ZERO, "{}", case.name);
         assert_eq!(state.paid().minus(&before.paid()).total(), amt(case.amount), "{}", case.name);
         assert_eq!(state.charged(), before.charged(), "{}: a partial payment of overdue items charges nothing", case.name);
         assert!(state.installments[2..].iter().all(|i| i.paid.total().is_zero()), "{}: current untouched", case.name);
@@ -118,70 +118,51 @@ fn partial_payments_run_down_the_waterfall() {
 }
 
 #[test]
-fn paying_more_than_is_due_pays_the_current_installment_then_prepays_and_respreads() {
+fn paying_more_than_is_due_holds_the_rest_for_the_next_due_dates() {
     let terms = LoanTerms::new(overdue_input()).unwrap();
     let mut state = advanced(&terms, ON);
-    // 4000.00: 1895.36 overdue, then installment 3 (due 04-15) with its scheduled interest
-    // charged now: 789.98 principal + 126.82 interest = 916.80; 1187.84 is left to prepay.
+    // 4000.00: 1895.36 pays the two overdue installments; 2104.64 is held. It pays
+    // installment 3 (916.80) on 04-15 and installment 4 (916.80) on 05-15, and the 271.04 left
+    // goes to installment 5 on 06-15, which still needs 645.76.
+    let charged_before = state.charged();
     let (allocation, events) = state.apply_payment(&terms, d(ON), amt("4000.00")).unwrap();
     assert!(events.iter().all(|e| matches!(e, LoanEvent::StatusChanged(_))), "{events:?}");
-    assert_eq!(allocation.prepaid_principal, amt("1187.84"));
-    let third: Vec<_> = lines(&allocation).into_iter().filter(|l| l.0 == 3).collect();
-    assert_eq!(third, [(3, I, Amount(12_682)), (3, Pr, Amount(78_998)), (3, Pr, Amount(118_784))]);
-    assert_eq!(allocation.total(), amt("4000.00"));
-    assert!(!allocation.paid_off);
-    assert_eq!(state.installments[2].charged.principal, amt("789.98") + amt("1187.84"));
-    assert_eq!(state.installments[2].settled_on, Some(d(ON)));
-    assert_eq!((state.dpd, state.bucket), (0, Bucket::M0));
+    assert_eq!(allocation.held, amt("2104.64"));
+    assert!(lines(&allocation).iter().all(|l| l.0 <= 2), "only the overdue installments are paid now");
+    assert_eq!(allocation.total() + allocation.held, amt("4000.00"));
+    assert_eq!(state.charged(), charged_before, "nothing is charged ahead of its due date");
+    assert_eq!((state.dpd, state.bucket, state.credit), (0, Bucket::M0, amt("2104.64")));
+    assert_invariants(&terms, &state, "after paying ahead");
 
-    // Installments 4..=12 now carry 7664.92 − 1187.84 = 6477.08, re-spread as an annuity over
-    // their 9 due dates at 1.5% a month: level payment 6477.08 × 1.5% / (1 − 1.015^−9)
-    // = 774.7224 → 774.72; the last takes the residue of rounding (763.30 + 11.45).
-    let later = &state.installments[3..];
-    assert_eq!(later.iter().map(|i| i.outstanding().principal).sum::<Amount>(), amt("6477.08"));
-    let respread: Vec<_> = later.iter().map(|i| (i.n, i.due_date, i.charged.principal, i.scheduled_interest)).collect();
-    let want = [
-        (4, "2026-05-15", 67_756, 9716),
-        (5, "2026-06-15", 68_773, 8699),
-        (6, "2026-07-15", 69_804, 7668),
-        (7, "2026-08-15", 70_851, 6621),
-        (8, "2026-09-15", 71_914, 5558),
-        (9, "2026-10-15", 72_993, 4479),
-        (10, "2026-11-15", 74_088, 3384),
-        (11, "2026-12-15", 75_199, 2273),
-        (12, "2027-01-15", 76_330, 1145),
-    ];
-    let want: Vec<_> = want.iter().map(|&(n, due, p, i)| (n, d(due), Amount(p), Amount(i))).collect();
-    assert_eq!(respread, want);
-    assert_invariants(&terms, &state, "after prepayment");
-
-    // Nothing is due until installment 4 falls due on 05-15 with its new interest 97.16.
-    state.advance(&terms, d("2026-05-15")).unwrap();
-    assert_eq!(state.due().total(), amt("774.72"));
-    assert_eq!(state.dpd, 0);
+    state.advance(&terms, d("2026-04-15")).unwrap();
+    assert_eq!(state.installments[2].settled_on, Some(d("2026-04-15")));
+    assert_eq!(state.credit, amt("1187.84"));
+    state.advance(&terms, d("2026-06-15")).unwrap();
+    assert_eq!(state.installments[3].settled_on, Some(d("2026-05-15")));
+    assert_eq!((state.credit, state.due().total(), state.dpd), (Amount::ZERO, amt("645.76"), 0));
+    state.advance(&terms, d("2026-06-16")).unwrap();
+    assert_eq!((state.dpd, state.bucket), (1, Bucket::M0Grace), "the rest of installment 5 was not paid");
+    assert_invariants(&terms, &state, "after the credit ran out");
 }
 
 #[test]
-fn prepaying_on_a_fresh_loan_respreads_principal_for_every_method() {
+fn paying_ahead_on_a_fresh_loan_pays_each_installment_on_its_day_for_every_method() {
     use arrears_core::RepaymentMethod::*;
+    // (A bullet loan's one installment is the whole loan: paid early, that is a payoff.)
     for method in [Annuity, EqualPrincipal, InterestOnly] {
         let mut input = story_input();
         input.method = method;
         let terms = LoanTerms::new(input).unwrap();
-        // On day 26 the cap's budget (10000 × 24% × 26 / 365 = 170.95) covers the 150.00 of
-        // scheduled interest charged now; earlier it would not (see the cost-cap tests).
         let mut state = advanced(&terms, "2026-02-10");
-        let first_total = state.installments[0].charged.principal + state.installments[0].scheduled_interest;
-        let (allocation, _) = state.apply_payment(&terms, d("2026-02-10"), first_total + amt("2000.00")).unwrap();
-        assert_eq!(state.installments[0].charged.interest, amt("150.00"), "{method}");
+        let first = &state.installments[0];
+        let first_total = first.charged.principal + first.scheduled_interest;
+        let (allocation, _) = state.apply_payment(&terms, d("2026-02-10"), first_total + amt("1.00")).unwrap();
+        assert_eq!(allocation.held, first_total + amt("1.00"), "{method}");
+        let due = state.installments[0].due_date;
+        state.advance(&terms, due).unwrap();
+        assert_eq!(state.installments[0].settled_on, Some(due), "{method}");
+        assert_eq!((state.credit, state.dpd), (amt("1.00"), 0), "{method}");
         assert_eq!(state.cap.forgone, Amount::ZERO, "{method}");
-        assert_eq!(allocation.prepaid_principal, amt("2000.00"), "{method}");
-        let remaining: Amount = state.installments[1..].iter().map(|i| i.charged.principal).sum();
-        assert_eq!(remaining, amt("10000.00") - state.installments[0].charged.principal, "{method}");
-        assert_eq!(state.principal_outstanding(), remaining, "{method}");
-        if method == InterestOnly {
-            assert!(state.installments[1..11].iter().all(|i| i.charged.principal.is_zero()), "{method}: still at the end");
-        }
         assert_invariants(&terms, &state, &method.to_string());
     }
 }

@@ -58,7 +58,6 @@ pub fn charges(c: &Components) -> Amount {
 
 /// The conservation and cost-cap invariants of DESIGN.md on one state; `context` says where.
 pub fn assert_invariants(terms: &LoanTerms, state: &LoanState, context: &str) {
-    let basis = terms.day_count().basis();
     for inst in &state.installments {
         for c in Component::ALL {
             let (charged, paid) = (inst.charged.get(c), inst.paid.get(c));
@@ -89,7 +88,8 @@ pub fn assert_invariants(terms: &LoanTerms, state: &LoanState, context: &str) {
     }
     assert_eq!(state.late_fees_total, charged.fee, "{context}: late fee total");
     assert_eq!(state.cap.charged, charges(&charged), "{context}: the cap account sees every charge");
-    let ceiling = Amount((state.cap.budget_scaled / (basis * RATE_SCALE)) as i64);
+    // The cap is a yearly rate over 365 days, whatever the product's day count.
+    let ceiling = Amount((state.cap.budget_scaled / (365 * RATE_SCALE)) as i64);
     assert!(state.cap.charged <= ceiling, "{context}: charged {} above the cap ceiling {ceiling}", state.cap.charged);
 }
 
@@ -133,14 +133,16 @@ impl Book {
             let sum: Amount = entry.lines.iter().map(|l| l.amount).sum();
             assert_eq!(sum, Amount::ZERO, "entry {entry:?} does not balance");
             assert!(entry.lines.iter().all(|l| !l.amount.is_zero()), "entry {entry:?} keeps a zero line");
-            assert!(entry.kind == EntryKind::Accrual || entry.kind == kind, "entry {entry:?} has the wrong kind");
+            let allowed = [EntryKind::Accrual, EntryKind::CreditApplied, kind];
+            assert!(allowed.contains(&entry.kind), "entry {entry:?} has the wrong kind");
         }
         self.entries.extend(new.iter().cloned());
         new
     }
 
     /// The ledger agrees with the loan: receivables are the outstanding amounts, income is
-    /// what was charged, collections what was paid, funding the principal paid out.
+    /// what was charged, collections what was paid (applied or held ahead), unapplied what is
+    /// held ahead, funding the principal paid out.
     pub fn assert_matches(&self, terms: &LoanTerms, state: &LoanState, context: &str) {
         let balances = ledger::balances(&self.entries);
         assert_eq!(ledger::receivables(&balances), state.outstanding(), "{context}: receivables");
@@ -150,7 +152,8 @@ impl Book {
             assert_eq!(get(Account::Income(c)), Amount(-charged.get(c).0), "{context}: income:{c}");
         }
         assert_eq!(get(Account::Income(Component::Principal)), Amount::ZERO, "{context}: principal earns nothing");
-        assert_eq!(get(Account::Collections), state.paid().total(), "{context}: collections");
+        assert_eq!(get(Account::Collections), state.paid().total() + state.credit, "{context}: collections");
+        assert_eq!(get(Account::Unapplied), Amount(-state.credit.0), "{context}: money held ahead");
         assert_eq!(get(Account::Funding), Amount(-terms.principal().0), "{context}: funding");
         let total: Amount = balances.values().copied().sum();
         assert_eq!(total, Amount::ZERO, "{context}: the trial balance sums to zero");
