@@ -3,6 +3,7 @@
 
 mod bench;
 mod render;
+mod risk;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -148,6 +149,11 @@ enum Command {
         #[command(subcommand)]
         what: bench::BenchWhat,
     },
+    /// Early-warning risk models: train, evaluate, cross-validate, bin table.
+    Risk {
+        #[command(subcommand)]
+        what: risk::RiskWhat,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -279,6 +285,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo { loans, days, seed, start, keep } => run_demo(db, loans, days, seed, &start, keep)?,
         Command::Bench { what } => bench::run(db, what)?,
+        Command::Risk { what } => risk::run(what)?,
     }
     Ok(())
 }
