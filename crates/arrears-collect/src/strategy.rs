@@ -99,7 +99,12 @@ struct RawStep {
     segments: Vec<String>,
 }
 
-fn check_steps(file: &str, text: &str, raw: Vec<toml::Spanned<RawStep>>, templates: &Templates) -> Result<Vec<Step>, ConfigError> {
+fn check_steps(
+    file: &str,
+    text: &str,
+    raw: Vec<toml::Spanned<RawStep>>,
+    templates: &Templates,
+) -> Result<Vec<Step>, ConfigError> {
     if raw.len() > MAX_STEPS {
         return Err(ConfigError::at(file, text, 0, format!("{} steps; at most {MAX_STEPS}", raw.len())));
     }
@@ -119,7 +124,14 @@ fn check_steps(file: &str, text: &str, raw: Vec<toml::Spanned<RawStep>>, templat
             .iter()
             .map(|b| Bucket::parse(b).ok_or_else(|| err(format!("unknown bucket `{b}`: use M0, M0-grace, M1 … M6, M7+"))))
             .collect::<Result<Vec<_>, _>>()?;
-        steps.push(Step { day: s.day, channel: s.channel, template: s.template, buckets, risk_bands: s.risk_bands, segments: s.segments });
+        steps.push(Step {
+            day: s.day,
+            channel: s.channel,
+            template: s.template,
+            buckets,
+            risk_bands: s.risk_bands,
+            segments: s.segments,
+        });
     }
     steps.sort_by_key(|s| s.day);
     Ok(steps)
@@ -141,7 +153,12 @@ impl Strategy {
                 let at = spanned.span().start;
                 let c = spanned.into_inner();
                 if !(1..=99).contains(&c.share_percent) {
-                    return Err(ConfigError::at(file, text, at, format!("challenger share_percent {} must be 1 to 99", c.share_percent)));
+                    return Err(ConfigError::at(
+                        file,
+                        text,
+                        at,
+                        format!("challenger share_percent {} must be 1 to 99", c.share_percent),
+                    ));
                 }
                 Some(Challenger { id: c.id, share_percent: c.share_percent, steps: check_steps(file, text, c.steps, templates)? })
             }
@@ -175,7 +192,8 @@ impl Strategy {
         let arm = self.arm_for(loan.loan_no);
         let Some(due) = loan.reference_due else { return (arm, Vec::new()) };
         let day = due.days_until(date);
-        let fits = |allowed: &[String], value: Option<&str>| allowed.is_empty() || value.is_some_and(|v| allowed.iter().any(|a| a == v));
+        let fits =
+            |allowed: &[String], value: Option<&str>| allowed.is_empty() || value.is_some_and(|v| allowed.iter().any(|a| a == v));
         let steps = self
             .arm_steps(arm)
             .iter()

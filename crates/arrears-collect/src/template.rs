@@ -15,9 +15,38 @@ pub const PLACEHOLDERS: [&str; 10] =
 /// Words no message may contain: insults, threats the lender cannot lawfully carry out, and
 /// disclosure to or pressure through third parties. Compared case-insensitively.
 pub const FORBIDDEN: [&str; 32] = [
-    "骗子", "老赖", "无赖", "废物", "去死", "坐牢", "抓你", "上门", "曝光", "通讯录", "你的家人", "你的同事", "你的单位", "你的朋友", "黑社会", "后果自负",
-    "deadbeat", "loser", "scum", "idiot", "jail", "arrest", "expose you", "your family", "your employer", "your colleagues",
-    "your friends", "your neighbours", "shame", "we will come", "or else", "criminal",
+    "骗子",
+    "老赖",
+    "无赖",
+    "废物",
+    "去死",
+    "坐牢",
+    "抓你",
+    "上门",
+    "曝光",
+    "通讯录",
+    "你的家人",
+    "你的同事",
+    "你的单位",
+    "你的朋友",
+    "黑社会",
+    "后果自负",
+    "deadbeat",
+    "loser",
+    "scum",
+    "idiot",
+    "jail",
+    "arrest",
+    "expose you",
+    "your family",
+    "your employer",
+    "your colleagues",
+    "your friends",
+    "your neighbours",
+    "shame",
+    "we will come",
+    "or else",
+    "criminal",
 ];
 
 /// Words that mean a message speaks of the debt.
@@ -85,7 +114,10 @@ fn placeholders(text: &str) -> Result<Vec<&str>, String> {
         let close = after.find('}').ok_or_else(|| "an unclosed `{`".to_owned())?;
         let name = &after[..close];
         if !PLACEHOLDERS.contains(&name) {
-            return Err(format!("unknown placeholder {{{name}}}; the placeholders are {}", PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ")));
+            return Err(format!(
+                "unknown placeholder {{{name}}}; the placeholders are {}",
+                PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ")
+            ));
         }
         out.push(name);
         rest = &after[close + 1..];
@@ -98,7 +130,9 @@ impl Template {
         for (language, text) in [("zh", &raw.zh), ("en", &raw.en)] {
             let used = placeholders(text).map_err(|e| format!("{language}: {e}"))?;
             if let Some(word) = FORBIDDEN.iter().find(|w| text.to_lowercase().contains(&w.to_lowercase())) {
-                return Err(format!("{language}: forbidden wording `{word}` (insult, unlawful threat or third-party disclosure)"));
+                return Err(format!(
+                    "{language}: forbidden wording `{word}` (insult, unlawful threat or third-party disclosure)"
+                ));
             }
             if !used.contains(&"lender") {
                 return Err(format!("{language}: every message names the lender: add {{lender}}"));
@@ -148,7 +182,9 @@ impl Template {
             let after = &rest[open + 1..];
             let close = after.find('}').expect("checked when loaded");
             let name = &after[..close];
-            let value = values.get(name).ok_or_else(|| RenderError::Missing { template: self.id.clone(), placeholder: name.to_owned() })?;
+            let value = values
+                .get(name)
+                .ok_or_else(|| RenderError::Missing { template: self.id.clone(), placeholder: name.to_owned() })?;
             out.push_str(value);
             rest = &after[close + 1..];
         }
@@ -166,7 +202,8 @@ impl Templates {
             let start = spanned.span().start;
             let raw = spanned.into_inner();
             let id = raw.id.clone();
-            let template = Template::check(raw).map_err(|m| ConfigError::at(file, text, start, format!("template `{id}`: {m}")))?;
+            let template =
+                Template::check(raw).map_err(|m| ConfigError::at(file, text, start, format!("template `{id}`: {m}")))?;
             if by_id.insert(id.clone(), template).is_some() {
                 return Err(ConfigError::at(file, text, start, format!("template `{id}` is defined twice")));
             }

@@ -291,7 +291,7 @@ impl LoanTerms {
             }
         }
         let terms = LoanTerms { input, first_due_date };
-        let last_due = *terms.due_dates().last().expect("at least one installment");
+        let last_due = terms.last_due_date();
         if last_due.year() > crate::date::MAX_YEAR - 1 {
             return Err(TermsError::EndsTooLate { last_due, max_year: crate::date::MAX_YEAR - 1 });
         }
@@ -339,6 +339,17 @@ impl LoanTerms {
             _ => self.input.term_months,
         }
     }
+    /// The last installment's due date (the last of [`LoanTerms::due_dates`]).
+    pub fn last_due_date(&self) -> Date {
+        let start = self.input.start_date;
+        let count = self.installment_count() as i32;
+        if self.input.method != RepaymentMethod::Bullet && self.first_due_date == start.add_months(1) {
+            start.add_months(count)
+        } else {
+            self.first_due_date.add_months(count - 1)
+        }
+    }
+
     /// Due dates: the first due date, then the same day of each following month. When the
     /// first due date is one month after the start, the start's day anchors them, so a loan
     /// made on January 31 falls due on February 28, March 31, April 30.

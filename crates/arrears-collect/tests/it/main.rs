@@ -17,7 +17,8 @@ fn template(zh: &str, en: &str) -> String {
     format!("{HEADER}zh = \"{zh}\"\nen = \"{en}\"\n")
 }
 
-const GOOD_EN: &str = "{lender}: {amount_due} is due on {due_date}; pay through {pay_how}; late payment costs {penalty_rate} a year.";
+const GOOD_EN: &str =
+    "{lender}: {amount_due} is due on {due_date}; pay through {pay_how}; late payment costs {penalty_rate} a year.";
 
 #[test]
 fn the_shipped_templates_and_strategy_load() {
@@ -68,11 +69,20 @@ fn a_message_renders_with_every_placeholder_filled() {
 fn templates_that_say_too_little_or_too_much_are_refused_with_their_line() {
     let zh_good = "【{lender}】应还{amount_due}元，{due_date}到期，请通过{pay_how}还款，逾期影响征信。";
     let cases = [
-        (template(zh_good, "{amount_due} is due on {due_date}; pay via {pay_how}; {penalty_rate}"), "every message names the lender"),
+        (
+            template(zh_good, "{amount_due} is due on {due_date}; pay via {pay_how}; {penalty_rate}"),
+            "every message names the lender",
+        ),
         (template(zh_good, "{lender}: {amount_due} due; pay via {pay_how}; {penalty_rate}"), "add {due_date}"),
         (template(zh_good, "{lender}: {amount_due} due {due_date}; pay via {pay_how}."), "the consequence of not paying"),
-        (template(zh_good, "{lender}: {amount_due} due {due_date} via {pay_how} at {penalty_rate} or we tell your family."), "forbidden wording `your family`"),
-        (template("【{lender}】{amount_due}元{due_date}到期，{pay_how}，否则抓你坐牢，征信。", GOOD_EN), "forbidden wording `坐牢`"),
+        (
+            template(zh_good, "{lender}: {amount_due} due {due_date} via {pay_how} at {penalty_rate} or we tell your family."),
+            "forbidden wording `your family`",
+        ),
+        (
+            template("【{lender}】{amount_due}元{due_date}到期，{pay_how}，否则抓你坐牢，征信。", GOOD_EN),
+            "forbidden wording `坐牢`",
+        ),
         (template(zh_good, "{lender}: {amount} due {due_date} via {pay_how} at {penalty_rate}."), "unknown placeholder {amount}"),
         (format!("{HEADER}zh = \"x\"\n"), "missing field `en`"),
     ];
@@ -99,7 +109,11 @@ fn a_bad_strategy_names_its_line() {
         (format!("{base}[[steps]]\nday = 3\nchannel = \"sms\"\ntemplate = \"nope\"\n"), 3, "unknown template `nope`"),
         (format!("{base}[[steps]]\nday = 3\nchannel = \"fax\"\ntemplate = \"pre-due\"\n"), 5, "unknown variant `fax`"),
         (format!("{base}[[steps]]\nday = 900\nchannel = \"sms\"\ntemplate = \"pre-due\"\n"), 3, "day 900 is outside"),
-        (format!("{base}[[steps]]\nday = 3\nchannel = \"sms\"\ntemplate = \"pre-due\"\nbuckets = [\"M9\"]\n"), 3, "unknown bucket `M9`"),
+        (
+            format!("{base}[[steps]]\nday = 3\nchannel = \"sms\"\ntemplate = \"pre-due\"\nbuckets = [\"M9\"]\n"),
+            3,
+            "unknown bucket `M9`",
+        ),
         (format!("{base}[challenger]\nid = \"c\"\nshare_percent = 100\n"), 3, "share_percent 100 must be 1 to 99"),
         (format!("{base}colour = \"red\"\n"), 3, "unknown field `colour`"),
     ];
@@ -118,8 +132,11 @@ fn steps_fire_on_their_day_for_the_loans_they_name() {
         [[steps]]\nday = 5\nchannel = \"call\"\ntemplate = \"call-script\"\nbuckets = [\"M1\"]\nrisk_bands = [\"high\"]\n\
         [[steps]]\nday = 5\nchannel = \"sms\"\ntemplate = \"overdue-penalty\"\n";
     let strategy = Strategy::from_toml("s.toml", text, &templates).unwrap();
-    let loan = |bucket, band| LoanFacts { loan_no: "L1", reference_due: Some(d("2026-03-15")), bucket, risk_band: band, segment: None };
-    let channels = |facts: &LoanFacts<'_>, date: &str| -> Vec<Channel> { strategy.steps_for(facts, d(date)).1.iter().map(|s| s.channel).collect() };
+    let loan =
+        |bucket, band| LoanFacts { loan_no: "L1", reference_due: Some(d("2026-03-15")), bucket, risk_band: band, segment: None };
+    let channels = |facts: &LoanFacts<'_>, date: &str| -> Vec<Channel> {
+        strategy.steps_for(facts, d(date)).1.iter().map(|s| s.channel).collect()
+    };
     assert_eq!(channels(&loan(Bucket::M0, None), "2026-03-12"), [Channel::Sms]);
     assert_eq!(channels(&loan(Bucket::M0, None), "2026-03-13"), []);
     assert_eq!(channels(&loan(Bucket::M1, Some("high")), "2026-03-20"), [Channel::Call, Channel::Sms]);

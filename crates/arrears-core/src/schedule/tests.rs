@@ -159,3 +159,15 @@ fn annuity_with_a_long_first_period_pays_the_extra_interest_up_front() {
         ]
     );
 }
+
+#[test]
+fn the_last_due_date_is_the_last_of_the_due_dates() {
+    for (start, first_due, months, method) in [
+        ("2026-01-31", None, 13, RepaymentMethod::Annuity),
+        ("2026-01-10", Some("2026-02-15"), 7, RepaymentMethod::EqualPrincipal),
+        ("2026-03-31", None, 5, RepaymentMethod::Bullet),
+    ] {
+        let t = terms("1000", "12", months, method, start, first_due, DayCount::Act365F);
+        assert_eq!(Some(&t.last_due_date()), t.due_dates().last(), "{start} {method}");
+    }
+}
