@@ -27,9 +27,7 @@ impl TestDb {
     /// `None` (with a note on stderr) when no PostgreSQL URL is configured.
     pub fn postgres() -> Option<TestDb> {
         let Ok(base) = std::env::var("ARREARS_TEST_PG_URL") else {
-            eprintln!(
-                "PostgreSQL story skipped: set ARREARS_TEST_PG_URL (for example postgres://postgres@127.0.0.1/test) to run it"
-            );
+            note_postgres_skipped();
             return None;
         };
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
@@ -191,4 +189,17 @@ pub fn assert_same_dump(got: &str, want: &str) {
     let at = g.iter().zip(&w).position(|(a, b)| a != b).unwrap_or(g.len().min(w.len()));
     let context = |lines: &[&str]| lines[at.saturating_sub(3)..(at + 1).min(lines.len())].join("\n");
     panic!("dumps differ at line {at} ({} vs {} lines)\n--- got:\n{}\n--- want:\n{}", g.len(), w.len(), context(&g), context(&w));
+}
+
+/// Says once per test binary, on the terminal itself (not the captured test output), that the
+/// PostgreSQL runs were left out.
+fn note_postgres_skipped() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: the PostgreSQL runs of these tests were skipped; set ARREARS_TEST_PG_URL=postgres://postgres@127.0.0.1/test to run them"
+        );
+    });
 }

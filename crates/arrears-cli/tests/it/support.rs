@@ -91,9 +91,7 @@ impl Env {
     /// `None`, with a note on stderr, when `ARREARS_TEST_PG_URL` is not set.
     pub fn postgres() -> Option<Env> {
         let Ok(base) = std::env::var("ARREARS_TEST_PG_URL") else {
-            eprintln!(
-                "PostgreSQL run skipped: set ARREARS_TEST_PG_URL (for example postgres://postgres@127.0.0.1/test) to run it"
-            );
+            note_postgres_skipped();
             return None;
         };
         let (dir, n) = scratch_dir();
@@ -264,4 +262,17 @@ pub fn csv_fields(line: &str) -> Vec<String> {
         }
     }
     fields
+}
+
+/// Says once per test binary, on the terminal itself (not the captured test output), that the
+/// PostgreSQL runs were left out.
+fn note_postgres_skipped() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: the PostgreSQL runs of these tests were skipped; set ARREARS_TEST_PG_URL=postgres://postgres@127.0.0.1/test to run them"
+        );
+    });
 }
