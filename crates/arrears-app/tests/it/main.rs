@@ -4,6 +4,7 @@
 
 mod support;
 
+mod concurrency;
 mod eod;
 mod import;
 mod payments;
