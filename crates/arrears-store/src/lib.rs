@@ -358,11 +358,6 @@ impl Tx<'_> {
         rows.first().map(|r| Ok((r.text(0)?.to_owned(), from_json("product rules", r.text(1)?)?))).transpose()
     }
 
-    pub fn products(&mut self) -> Result<Vec<(String, String, ProductRules)>, StoreError> {
-        let rows = self.conn.query("SELECT code, name, rules FROM products ORDER BY code", &[])?;
-        rows.iter().map(|r| Ok((r.text(0)?.to_owned(), r.text(1)?.to_owned(), from_json("product rules", r.text(2)?)?))).collect()
-    }
-
     /// The sequence number the next inserted loan should take.
     pub fn next_loan_seq(&mut self) -> Result<i64, StoreError> {
         let rows = self.conn.query("SELECT COALESCE(MAX(seq), 0) + 1 FROM loans", &[])?;
@@ -778,12 +773,6 @@ impl Tx<'_> {
             &[business_date.to_string().into(), actor.into(), action.into(), subject.into(), detail.into()],
         )?;
         Ok(())
-    }
-
-    /// Count of audit records, by action.
-    pub fn audit_counts(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = self.conn.query("SELECT action, count(*) FROM audit_log GROUP BY action ORDER BY action", &[])?;
-        rows.iter().map(|r| Ok((r.text(0)?.to_owned(), r.int(1)?))).collect()
     }
 
     /// Loans and balances by status, bucket and class, from the summary columns.
