@@ -139,8 +139,7 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>,
             (state, allocation)
         } else {
             // A payment dated before the loan's last processed day: replay the loan with it.
-            let mut facts: Vec<PaymentFact> =
-                posted.iter().map(|p| PaymentFact { date: p.value_date, amount: p.amount }).collect();
+            let mut facts: Vec<PaymentFact> = posted.iter().map(PaymentRecord::fact).collect();
             let mut state = LoanState::replay(&loan.terms, &facts, date)?;
             let (allocation, _) = state.apply_payment(&loan.terms, date, amount)?;
             facts.push(PaymentFact { date, amount });
@@ -279,8 +278,7 @@ pub fn reverse(store: &mut Store, payment_id: i64, key: &str) -> Result<Reversal
         if let Some(last) = posted.last().filter(|p| p.id != payment_id) {
             return Err(AppError::invalid("payment", format!("payment {} came later on this loan; reverse it first", last.id)));
         }
-        let facts: Vec<PaymentFact> =
-            posted.iter().filter(|p| p.id != payment_id).map(|p| PaymentFact { date: p.value_date, amount: p.amount }).collect();
+        let facts: Vec<PaymentFact> = posted.iter().filter(|p| p.id != payment_id).map(PaymentRecord::fact).collect();
         let before = loan.state.clone();
         // Replayed up to the last closed business date at least, so a loan the payment had
         // closed is brought up to date with the days it missed.
@@ -327,18 +325,7 @@ pub fn loan_view(store: &mut Store, loan_no: &str, as_of: Option<Date>) -> Resul
                 format!("{date} is before the loan's start date {}", record.terms.start_date()),
             ));
         }
-        let state = if date >= record.state.as_of {
-            let mut s = record.state.clone();
-            s.advance(&record.terms, date)?;
-            s
-        } else {
-            let facts: Vec<PaymentFact> = payments
-                .iter()
-                .filter(|p| p.status == PaymentStatus::Posted && p.value_date <= date)
-                .map(|p| PaymentFact { date: p.value_date, amount: p.amount })
-                .collect();
-            LoanState::replay(&record.terms, &facts, date)?
-        };
+        let state = state_on(&record, &payments, date)?;
         let payoff = state.payoff_amount(&record.terms);
         let ledger = tx.ledger(record.seq)?;
         let history = tx.history(record.seq)?;
@@ -370,18 +357,7 @@ pub fn portfolio_as_of(store: &mut Store, date: Date) -> Result<Vec<PortfolioRow
         let Some(last) = loans.last() else { break };
         after = last.seq;
         for loan in loans.iter().filter(|l| l.terms.start_date() <= date) {
-            let state = if date >= loan.state.as_of {
-                let mut s = loan.state.clone();
-                s.advance(&loan.terms, date)?;
-                s
-            } else {
-                let facts: Vec<PaymentFact> = payments
-                    .iter()
-                    .filter(|p| p.loan_seq == loan.seq && p.value_date <= date)
-                    .map(|p| PaymentFact { date: p.value_date, amount: p.amount })
-                    .collect();
-                LoanState::replay(&loan.terms, &facts, date)?
-            };
+            let state = state_on(loan, &payments, date)?;
             let key = (
                 arrears_store::status_code(state.status).to_owned(),
                 state.bucket.label().to_owned(),
@@ -405,4 +381,25 @@ pub fn portfolio_as_of(store: &mut Store, date: Date) -> Result<Vec<PortfolioRow
             total_outstanding: total,
         })
         .collect())
+}
+
+/// The posted payments of loan `loan_seq` valued on or before `until`, as a replay takes them.
+pub fn replay_facts(payments: &[PaymentRecord], loan_seq: i64, until: Date) -> Vec<PaymentFact> {
+    payments
+        .iter()
+        .filter(|p| p.loan_seq == loan_seq && p.status == PaymentStatus::Posted && p.value_date <= until)
+        .map(PaymentRecord::fact)
+        .collect()
+}
+
+/// A loan's state on `date`: its stored state moved forward, or, for an earlier date, a
+/// replay of the payments it had received by then.
+pub fn state_on(loan: &LoanRecord, payments: &[PaymentRecord], date: Date) -> Result<LoanState, AppError> {
+    if date >= loan.state.as_of {
+        let mut state = loan.state.clone();
+        state.advance(&loan.terms, date)?;
+        Ok(state)
+    } else {
+        Ok(LoanState::replay(&loan.terms, &replay_facts(payments, loan.seq, date), date)?)
+    }
 }

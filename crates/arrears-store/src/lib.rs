@@ -199,6 +199,13 @@ pub struct PaymentRecord {
     pub reversal_key: Option<String>,
 }
 
+impl PaymentRecord {
+    /// What a replay of the loan needs of this payment.
+    pub fn fact(&self) -> arrears_core::PaymentFact {
+        arrears_core::PaymentFact { date: self.value_date, amount: self.amount }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaymentStatus {
     Posted,

@@ -4,7 +4,6 @@
 use arrears_app::eod::{self, EodOptions};
 use arrears_app::service;
 use arrears_app::AppError;
-use arrears_core::payment::PaymentFact;
 use arrears_core::{LoanState, RepaymentMethod};
 use arrears_store::PaymentStatus;
 
@@ -45,12 +44,7 @@ story!(payments_arriving_during_the_nightly_batch_are_neither_lost_nor_refused, 
     store
         .read(|tx| {
             for_each_loan(tx, |tx, loan| {
-                let facts: Vec<PaymentFact> = tx
-                    .payments_of(loan.seq)?
-                    .into_iter()
-                    .filter(|p| p.status == PaymentStatus::Posted)
-                    .map(|p| PaymentFact { date: p.value_date, amount: p.amount })
-                    .collect();
+                let facts = arrears_app::service::replay_facts(&tx.payments_of(loan.seq)?, loan.seq, loan.state.as_of);
                 assert_eq!(loan.state.as_of, day, "loan {} closed for the day", loan.loan_no);
                 assert_eq!(loan.state, LoanState::replay(&loan.terms, &facts, day)?, "loan {}", loan.loan_no);
                 Ok(())

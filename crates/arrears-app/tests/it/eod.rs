@@ -4,7 +4,6 @@
 use arrears_app::demo::{self, DemoOptions};
 use arrears_app::eod::{self, EodOptions};
 use arrears_app::AppError;
-use arrears_core::payment::PaymentFact;
 use arrears_core::{LoanState, RepaymentMethod};
 use arrears_store::{PaymentStatus, Store};
 
@@ -105,12 +104,7 @@ story!(stored_states_are_the_pure_replay_of_their_payments, |db: &TestDb| {
     store
         .read(|tx| {
             for loan in tx.loans_page(0, 1_000)? {
-                let facts: Vec<PaymentFact> = tx
-                    .payments_of(loan.seq)?
-                    .into_iter()
-                    .filter(|p| p.status == PaymentStatus::Posted)
-                    .map(|p| PaymentFact { date: p.value_date, amount: p.amount })
-                    .collect();
+                let facts = arrears_app::service::replay_facts(&tx.payments_of(loan.seq)?, loan.seq, loan.state.as_of);
                 let replayed = LoanState::replay(&loan.terms, &facts, loan.state.as_of).unwrap();
                 assert_eq!(loan.state, replayed, "loan {}", loan.loan_no);
                 let stored: Vec<_> = tx.history(loan.seq)?.into_iter().filter(|(_, s)| s != "reversal").map(|(c, _)| c).collect();
