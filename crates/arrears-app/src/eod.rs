@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use arrears_core::ledger::{self, Entry, EntryKind};
 use arrears_core::status::StatusChange;
 use arrears_core::{Date, LoanEvent, LoanState};
-use arrears_store::{EncodedLoan, LoanRecord, LoanUpdate, Store};
+use arrears_store::{EncodedLoan, LoanRecord, LoanUpdate, RawLoan, Store};
 
 use crate::service::new_history;
 use crate::{AppError, SYSTEM_ACTOR};
@@ -198,9 +198,9 @@ pub fn run_until(
     Ok(total)
 }
 
-/// Advances loans to `date` on `threads` workers. The order of the result is the order of
+/// Decodes and advances loans to `date` on `threads` workers. The order of the result is the order of
 /// the input, so the writes do not depend on the number of threads.
-fn advance_all(loans: Vec<LoanRecord>, date: Date, threads: usize) -> Result<Vec<Advanced>, AppError> {
+fn advance_all(loans: Vec<RawLoan>, date: Date, threads: usize) -> Result<Vec<Advanced>, AppError> {
     let chunk = loans.len().div_ceil(threads).max(1);
     let mut loans = loans;
     let mut groups = Vec::new();
@@ -220,7 +220,8 @@ fn advance_all(loans: Vec<LoanRecord>, date: Date, threads: usize) -> Result<Vec
     Ok(out)
 }
 
-fn advance_one(record: LoanRecord, date: Date) -> Result<Advanced, AppError> {
+fn advance_one(raw: RawLoan, date: Date) -> Result<Advanced, AppError> {
+    let record = raw.decode()?;
     let mut state = record.state.clone();
     let events = state.advance(&record.terms, date)?;
     let entries = ledger::entries_between(date, EntryKind::Accrual, &record.state, &state);

@@ -162,6 +162,17 @@ pub struct LoanRecord {
     pub history_rows: i64,
 }
 
+/// A loan row as read, not yet decoded. Decoding (parsing its JSON) is the costly part of a
+/// read, so the nightly batch does it on its worker threads rather than in the one reader.
+#[derive(Debug, Clone)]
+pub struct RawLoan(Row);
+
+impl RawLoan {
+    pub fn decode(&self) -> Result<LoanRecord, StoreError> {
+        Tx::loan_from_row(&self.0)
+    }
+}
+
 /// A loan's state made ready for its row: the JSON and the summary columns. Building it is
 /// the costly part of a write, so the batch builds it on its worker threads.
 #[derive(Debug, Clone)]
@@ -464,7 +475,7 @@ impl Tx<'_> {
 
     /// Up to `limit` loans with an event on or before `date`, earliest event first. A loan
     /// the batch has moved past `date` leaves this set, so calling again gives the next ones.
-    pub fn loans_due(&mut self, date: Date, limit: i64) -> Result<Vec<LoanRecord>, StoreError> {
+    pub fn loans_due(&mut self, date: Date, limit: i64) -> Result<Vec<RawLoan>, StoreError> {
         // On PostgreSQL the rows are locked, so a payment on one of them waits for the
         // partition to commit (and then sees its result) instead of making it fail.
         let lock = self.row_lock();
@@ -472,7 +483,7 @@ impl Tx<'_> {
             &format!("SELECT {LOAN_COLUMNS} FROM loans WHERE next_event <= $1 ORDER BY next_event, seq LIMIT $2{lock}"),
             &[date.to_string().into(), limit.into()],
         )?;
-        rows.iter().map(Self::loan_from_row).collect()
+        Ok(rows.into_iter().map(RawLoan).collect())
     }
 
     /// Up to `limit` loans after sequence number `after_seq`, in sequence order: a bounded
