@@ -76,18 +76,6 @@ impl Date {
         let (ny, nm) = (index.div_euclid(12), index.rem_euclid(12) as u32 + 1);
         Date(days_from_civil(ny, nm, d.min(days_in_month(ny, nm))))
     }
-
-    /// Is this the last day of its month?
-    pub fn is_month_end(self) -> bool {
-        let (y, m, d) = self.ymd();
-        d == days_in_month(y, m)
-    }
-
-    /// The last day of this date's month.
-    pub fn month_end(self) -> Date {
-        let (y, m, _) = self.ymd();
-        Date(days_from_civil(y, m, days_in_month(y, m)))
-    }
 }
 
 impl FromStr for Date {
@@ -270,7 +258,6 @@ mod tests {
         assert_eq!(d("2028-01-31").add_months(1), d("2028-02-29"));
         assert_eq!(d("2026-01-15").add_months(12), d("2027-01-15"));
         assert_eq!(d("2026-03-31").add_months(-1), d("2026-02-28"));
-        assert!(d("2026-02-28").is_month_end());
     }
 
     #[test]

@@ -44,24 +44,23 @@ pub fn schedule(terms: &LoanTerms) -> Vec<ScheduledInstallment> {
         period_start: terms.start_date(),
         first_period_regular: first_regular,
     };
-    spread(&spec, &due_dates, 1)
+    spread(&spec, &due_dates)
 }
 
-/// What [`spread`] re-spreads: a principal over due dates from a start date.
+/// A principal to spread over due dates from a start date.
 #[derive(Debug, Clone, Copy)]
-pub struct Spread {
-    pub principal: Amount,
-    pub annual_rate: Rate,
-    pub method: RepaymentMethod,
-    pub day_count: DayCount,
-    pub period_start: Date,
+struct Spread {
+    principal: Amount,
+    annual_rate: Rate,
+    method: RepaymentMethod,
+    day_count: DayCount,
+    period_start: Date,
     /// Is the first period exactly one month? If not, it accrues by the day count.
-    pub first_period_regular: bool,
+    first_period_regular: bool,
 }
 
-/// Spreads `spec.principal` over `due_dates` (numbered from `first_n`). Used at disbursement
-/// and again when a prepayment re-spreads what is left over the remaining due dates.
-pub fn spread(spec: &Spread, due_dates: &[Date], first_n: u32) -> Vec<ScheduledInstallment> {
+/// Spreads `spec.principal` over `due_dates`, numbering the installments from 1.
+fn spread(spec: &Spread, due_dates: &[Date]) -> Vec<ScheduledInstallment> {
     assert!(!due_dates.is_empty(), "a schedule needs at least one due date");
     let count = due_dates.len() as i128;
     let p = spec.principal.0 as i128;
@@ -94,7 +93,7 @@ pub fn spread(spec: &Spread, due_dates: &[Date], first_n: u32) -> Vec<ScheduledI
         };
         balance -= principal;
         out.push(ScheduledInstallment {
-            n: first_n + k as u32,
+            n: k as u32 + 1,
             due_date: due,
             principal: Amount(principal as i64),
             interest: Amount(interest as i64),
