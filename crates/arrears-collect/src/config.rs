@@ -2,6 +2,8 @@
 
 /// The strategy shipped with Arrears.
 pub const DEFAULT_STRATEGY: &str = include_str!("../config/strategy.toml");
+/// The strategy shipped for the US installment product.
+pub const US_STRATEGY: &str = include_str!("../config/strategy-us.toml");
 /// The templates shipped with Arrears.
 pub const DEFAULT_TEMPLATES: &str = include_str!("../config/templates.toml");
 

@@ -2,7 +2,7 @@
 //! segment; and a challenger that a stable share of loans follows instead.
 
 use arrears_core::{Bucket, Date};
-use arrears_policy::Channel;
+use arrears_policy::{Channel, Party, TimeOfDay};
 use serde::Deserialize;
 
 use crate::config::ConfigError;
@@ -14,6 +14,12 @@ pub const EARLIEST_DAY: i32 = -30;
 pub const LATEST_DAY: i32 = 720;
 /// The most steps one arm may have.
 pub const MAX_STEPS: usize = 200;
+/// Messages leave at 10:00 local time unless the strategy says otherwise.
+pub const DEFAULT_SEND_AT: TimeOfDay = TimeOfDay::from_minutes(10 * 60);
+/// Agents call from 09:00 …
+pub const DEFAULT_CALL_FROM: TimeOfDay = TimeOfDay::from_minutes(9 * 60);
+/// … until 20:00 local time unless the strategy says otherwise.
+pub const DEFAULT_CALL_UNTIL: TimeOfDay = TimeOfDay::from_minutes(20 * 60);
 
 /// One action of a strategy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +28,9 @@ pub struct Step {
     pub day: i32,
     pub channel: Channel,
     pub template: String,
+    /// Who the step addresses: the debtor, or (to re-establish contact only) an emergency
+    /// contact. Never anyone else.
+    pub to: Party,
     /// Only loans in these buckets (all when empty).
     pub buckets: Vec<Bucket>,
     /// Only loans in these risk bands (all when empty).
@@ -42,6 +51,13 @@ pub enum Arm {
 pub struct Strategy {
     pub id: String,
     pub version: String,
+    /// The products that follow this strategy; empty for the strategy of every other product.
+    pub products: Vec<String>,
+    /// When messages leave, in the borrower's local time.
+    pub send_at: TimeOfDay,
+    /// When agents may call, in the borrower's local time (the policy pack may narrow it).
+    pub call_from: TimeOfDay,
+    pub call_until: TimeOfDay,
     pub steps: Vec<Step>,
     pub challenger: Option<Challenger>,
 }
@@ -72,6 +88,11 @@ struct RawStrategy {
     id: String,
     version: String,
     #[serde(default)]
+    products: Vec<String>,
+    send_at: Option<TimeOfDay>,
+    call_from: Option<TimeOfDay>,
+    call_until: Option<TimeOfDay>,
+    #[serde(default)]
     steps: Vec<toml::Spanned<RawStep>>,
     challenger: Option<toml::Spanned<RawChallenger>>,
 }
@@ -91,6 +112,7 @@ struct RawStep {
     day: i32,
     channel: Channel,
     template: String,
+    to: Option<Party>,
     #[serde(default)]
     buckets: Vec<String>,
     #[serde(default)]
@@ -116,8 +138,21 @@ fn check_steps(
         if !(EARLIEST_DAY..=LATEST_DAY).contains(&s.day) {
             return Err(err(format!("day {} is outside {EARLIEST_DAY}..={LATEST_DAY}", s.day)));
         }
-        if templates.get(&s.template).is_none() {
+        let Some(template) = templates.get(&s.template) else {
             return Err(err(format!("unknown template `{}`", s.template)));
+        };
+        let to = s.to.unwrap_or(Party::Debtor);
+        if to == Party::ThirdParty {
+            return Err(err("a step may address the debtor or an emergency contact, never a third party".into()));
+        }
+        if to == Party::EmergencyContact && template.purpose != arrears_policy::Purpose::ReestablishContact {
+            return Err(err(format!(
+                "template `{}` is not a re-establish-contact message: an emergency contact is only ever asked to have the debtor get in touch",
+                s.template
+            )));
+        }
+        if s.channel == Channel::Call && to != Party::Debtor {
+            return Err(err("call tasks are for the debtor".into()));
         }
         let buckets = s
             .buckets
@@ -128,6 +163,7 @@ fn check_steps(
             day: s.day,
             channel: s.channel,
             template: s.template,
+            to,
             buckets,
             risk_bands: s.risk_bands,
             segments: s.segments,
@@ -163,12 +199,41 @@ impl Strategy {
                 Some(Challenger { id: c.id, share_percent: c.share_percent, steps: check_steps(file, text, c.steps, templates)? })
             }
         };
-        Ok(Strategy { id: raw.id, version: raw.version, steps, challenger })
+        let call_from = raw.call_from.unwrap_or(DEFAULT_CALL_FROM);
+        let call_until = raw.call_until.unwrap_or(DEFAULT_CALL_UNTIL);
+        if call_from >= call_until {
+            return Err(ConfigError::at(file, text, 0, format!("call_from {call_from} must be before call_until {call_until}")));
+        }
+        Ok(Strategy {
+            id: raw.id,
+            version: raw.version,
+            products: raw.products,
+            send_at: raw.send_at.unwrap_or(DEFAULT_SEND_AT),
+            call_from,
+            call_until,
+            steps,
+            challenger,
+        })
     }
 
     /// The strategy shipped with Arrears, on the shipped templates.
     pub fn shipped(templates: &Templates) -> Strategy {
         Strategy::from_toml("config/strategy.toml", crate::DEFAULT_STRATEGY, templates).expect("the shipped strategy is valid")
+    }
+
+    /// The step days of both arms, without repeats: the offsets from a due date on which
+    /// something may fire, so a batch can select just the loans whose reference due date is
+    /// `date − day` for one of them.
+    pub fn step_days(&self) -> Vec<i32> {
+        let mut days: Vec<i32> = self.steps.iter().chain(self.challenger.iter().flat_map(|c| &c.steps)).map(|s| s.day).collect();
+        days.sort_unstable();
+        days.dedup();
+        days
+    }
+
+    /// Whether loans of `product` follow this strategy.
+    pub fn covers(&self, product: &str) -> bool {
+        self.products.iter().any(|p| p == product)
     }
 
     /// The arm a loan follows: the same loan always lands in the same arm of a strategy.

@@ -138,7 +138,7 @@ impl Template {
                 return Err(format!("{language}: every message names the lender: add {{lender}}"));
             }
             match raw.purpose {
-                Purpose::Collection => {
+                Purpose::Reminder | Purpose::Collection => {
                     for needed in ["amount_due", "due_date", "pay_how"] {
                         if !used.contains(&needed) {
                             return Err(format!("{language}: a collection message states the amount, the due date and how to pay: add {{{needed}}}"));

@@ -290,6 +290,34 @@ impl LoanState {
         self.installments.iter().find(|i| i.due_date < self.as_of && !i.outstanding().total().is_zero()).map(|i| i.due_date)
     }
 
+    /// The installment reminders and collection speak of: the oldest one not fully paid, due
+    /// or not. Its due date is the day a collection strategy counts from; it changes only when
+    /// a payment settles it, so it holds between the loan's stored events.
+    pub fn reference_installment(&self) -> Option<&InstallmentState> {
+        if self.status != LoanStatus::Active {
+            return None;
+        }
+        self.installments.iter().find(|i| !i.is_settled())
+    }
+
+    /// What the borrower is asked to pay on `self.as_of`: everything already due and, when
+    /// nothing is overdue, the coming installment in full (its scheduled interest included),
+    /// less money held ahead. Zero when money held covers it.
+    pub fn amount_to_pay(&self) -> Amount {
+        let Some(reference) = self.reference_installment() else { return Amount::ZERO };
+        let owed = if reference.due_date <= self.as_of {
+            self.due().total()
+        } else {
+            let uncharged = if reference.interest_charged {
+                Amount::ZERO
+            } else {
+                (reference.scheduled_interest - reference.charged.interest).max(Amount::ZERO)
+            };
+            reference.outstanding().total() + uncharged
+        };
+        (owed - self.credit).max(Amount::ZERO)
+    }
+
     /// The first installment not yet due that still has something to pay or charge.
     pub(crate) fn current_index(&self) -> Option<usize> {
         self.installments.iter().position(|i| i.due_date > self.as_of && !i.is_settled())

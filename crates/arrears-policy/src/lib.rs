@@ -52,7 +52,10 @@ pub enum Party {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Purpose {
-    /// A reminder, a demand or a collection call.
+    /// A courtesy reminder of an installment not yet overdue: servicing, not collection of a
+    /// debt, so it does not start the validation-notice clock.
+    Reminder,
+    /// A message, a demand or a call about money already overdue.
     Collection,
     /// Only to ask the debtor to get back in touch.
     ReestablishContact,
@@ -129,6 +132,13 @@ pub enum Verdict {
         /// The earliest moment the rule would allow it, if waiting is what it takes.
         retry_at: Option<LocalTime>,
     },
+}
+
+impl Purpose {
+    /// Reminders and collection: what a dispute or an honoured plan stops.
+    pub fn asks_for_payment(self) -> bool {
+        matches!(self, Purpose::Reminder | Purpose::Collection)
+    }
 }
 
 impl Verdict {

@@ -185,9 +185,9 @@ impl Rule {
                     }
                 }
             },
-            Rule::PauseWhileDisputed => (flags.dispute_open && contact.purpose == Purpose::Collection)
+            Rule::PauseWhileDisputed => (flags.dispute_open && contact.purpose.asks_for_payment())
                 .then(|| Block { reason: "a dispute is open: collection waits for its answer".into(), retry_at: None }),
-            Rule::PauseWhilePlanHonoured => (flags.plan_honoured && contact.purpose == Purpose::Collection)
+            Rule::PauseWhilePlanHonoured => (flags.plan_honoured && contact.purpose.asks_for_payment())
                 .then(|| Block { reason: "an installment plan is being honoured".into(), retry_at: None }),
             Rule::IdentifyLender => (!contact.message.identifies_lender)
                 .then(|| Block { reason: "the message does not name the lender".into(), retry_at: None }),
@@ -198,10 +198,15 @@ impl Rule {
                 })
             }
             Rule::ValidationNotice { days } => {
-                if contact.purpose == Purpose::ValidationNotice {
+                if contact.purpose != Purpose::Collection {
                     return None;
                 }
-                let first = past.iter().filter(|p| p.party == Party::Debtor && p.at <= at).map(|p| p.at).min()?;
+                // The clock starts with the first contact about the debt, not a courtesy reminder.
+                let first = past
+                    .iter()
+                    .filter(|p| p.party == Party::Debtor && p.purpose == Purpose::Collection && p.at <= at)
+                    .map(|p| p.at)
+                    .min()?;
                 let notice_sent = past.iter().any(|p| p.purpose == Purpose::ValidationNotice && p.at <= at);
                 let due = first.add_days(days as i32);
                 (!notice_sent && at > due).then(|| Block {

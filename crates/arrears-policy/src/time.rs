@@ -32,6 +32,12 @@ impl TimeOfDay {
         Ok(TimeOfDay(hour * 60 + minute))
     }
 
+    /// Minutes after midnight; `minutes` must be below 1440.
+    pub const fn from_minutes(minutes: u16) -> TimeOfDay {
+        assert!(minutes < 1440, "a time of day is less than 24 hours");
+        TimeOfDay(minutes)
+    }
+
     pub fn minutes(self) -> u16 {
         self.0
     }
@@ -81,6 +87,29 @@ impl LocalTime {
     /// The same time of day `days` later.
     pub fn add_days(self, days: i32) -> LocalTime {
         LocalTime { date: self.date.add_days(days), time: self.time }
+    }
+
+    /// Minutes since 1970-01-01 00:00 of the same clock: with a UTC offset, the bridge between
+    /// an instant (UTC minutes) and the borrower's wall clock.
+    pub fn epoch_minutes(self) -> i64 {
+        self.date.days_since_epoch() as i64 * 1440 + self.time.0 as i64
+    }
+
+    /// The moment `minutes` after 1970-01-01 00:00 of the same clock.
+    pub fn from_epoch_minutes(minutes: i64) -> LocalTime {
+        let days = minutes.div_euclid(1440);
+        LocalTime { date: Date::from_days_since_epoch(days as i32), time: TimeOfDay(minutes.rem_euclid(1440) as u16) }
+    }
+
+    /// The borrower's wall clock at the instant `utc_minutes`, for a zone `offset_minutes`
+    /// ahead of UTC (China +480).
+    pub fn at_offset(utc_minutes: i64, offset_minutes: i32) -> LocalTime {
+        LocalTime::from_epoch_minutes(utc_minutes + offset_minutes as i64)
+    }
+
+    /// The instant (UTC minutes) of this wall-clock time in a zone `offset_minutes` ahead of UTC.
+    pub fn utc_minutes(self, offset_minutes: i32) -> i64 {
+        self.epoch_minutes() - offset_minutes as i64
     }
 
     /// Minutes from `self` to `later` (negative when `later` is earlier).

@@ -1,13 +1,15 @@
 //! Strategies and templates: what ships loads and says what it must; bad files name their line;
 //! steps fire on the right day for the right loans; the champion/challenger split is stable.
 
+mod plan;
+
 use std::collections::BTreeMap;
 
 use arrears_collect::{Arm, Language, LoanFacts, Strategy, Templates};
 use arrears_core::{Bucket, Date};
 use arrears_policy::{Channel, Purpose};
 
-fn d(s: &str) -> Date {
+pub fn d(s: &str) -> Date {
     s.parse().unwrap()
 }
 

@@ -290,3 +290,25 @@ fn compound_interest_switched_off_charges_only_penalty() {
     assert_eq!(state.charged().penalty, Amount(28 * 57));
     assert_eq!(state.charged().compound, Amount::ZERO);
 }
+
+#[test]
+fn what_the_borrower_is_asked_to_pay_follows_the_oldest_unpaid_installment() {
+    let terms = story_terms();
+    // Before installment 1 falls due: the whole installment, interest not yet charged included.
+    let before = advanced(&terms, "2026-02-12");
+    assert_eq!(before.reference_installment().map(|i| i.due_date), Some(d("2026-02-15")));
+    assert_eq!(before.amount_to_pay(), amt("916.80"));
+    // Overdue past grace: the installment plus the penalty and compound interest it accrued.
+    let late = advanced(&terms, "2026-02-25");
+    assert_eq!(late.reference_installment().map(|i| i.due_date), Some(d("2026-02-15")));
+    assert_eq!(late.amount_to_pay(), late.due().total());
+    assert!(late.amount_to_pay() > amt("916.80"));
+    // Paid: the next installment becomes the reference.
+    let mut paid = advanced(&terms, "2026-02-15");
+    paid.apply_payment(&terms, d("2026-02-15"), amt("916.80")).unwrap();
+    assert_eq!(paid.reference_installment().map(|i| i.due_date), Some(d("2026-03-15")));
+    assert_eq!(paid.amount_to_pay(), amt("916.80"), "the level payment of installment 2");
+    // Money paid ahead is netted: 100.00 held leaves 816.80 to ask for.
+    paid.apply_payment(&terms, d("2026-02-15"), amt("100.00")).unwrap();
+    assert_eq!(paid.amount_to_pay(), amt("816.80"));
+}

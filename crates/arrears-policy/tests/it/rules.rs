@@ -1,6 +1,6 @@
 //! Each rule at its edges: the last allowed moment, the first blocked one, and when it lets go.
 
-use arrears_policy::{Channel, LoanFlags, Outcome, Party, PastContact, Purpose, Rule, TimeOfDay};
+use arrears_policy::{Channel, Contact, LoanFlags, Outcome, Party, PastContact, Purpose, Rule, TimeOfDay};
 
 use crate::{call, contact, t};
 
@@ -156,6 +156,9 @@ fn disputes_and_honoured_plans_pause_collection_but_not_notices() {
     assert_eq!(decide(&Rule::PauseWhileDisputed, &reminder, &[], &LoanFlags::default()), None);
     assert_eq!(decide(&Rule::PauseWhilePlanHonoured, &reminder, &[], &plan).as_deref(), Some("until the loan changes"));
     assert_eq!(decide(&Rule::PauseWhilePlanHonoured, &reminder, &[], &disputed), None);
+    let courtesy = Contact { purpose: Purpose::Reminder, ..reminder };
+    assert!(decide(&Rule::PauseWhileDisputed, &courtesy, &[], &disputed).is_some(), "a courtesy reminder waits too");
+    assert!(decide(&Rule::PauseWhilePlanHonoured, &courtesy, &[], &plan).is_some());
 }
 
 #[test]
@@ -196,6 +199,11 @@ fn the_validation_notice_is_due_five_days_after_the_first_contact() {
         outcome: Outcome::Attempted,
     });
     assert!(rule.check(&contact("2026-03-20 10:00", Channel::Sms), &sent, &flags).is_none());
+    // Courtesy reminders before anything was overdue do not start the clock.
+    let reminders = [PastContact { purpose: Purpose::Reminder, ..first[0] }];
+    assert!(rule.check(&contact("2026-03-20 10:00", Channel::Sms), &reminders, &flags).is_none());
+    let courtesy = Contact { purpose: Purpose::Reminder, ..contact("2026-03-20 10:00", Channel::Sms) };
+    assert!(rule.check(&courtesy, &first, &flags).is_none(), "a reminder is not held for the notice");
 }
 
 #[test]
@@ -207,4 +215,16 @@ fn a_time_barred_debt_is_never_threatened_with_suit() {
     assert!(rule.check(&threat, &[], &barred).is_some());
     assert!(rule.check(&threat, &[], &LoanFlags::default()).is_none());
     assert!(rule.check(&contact("2026-03-01 10:00", Channel::Letter), &[], &barred).is_none(), "a plain reminder may still go");
+}
+
+#[test]
+fn wall_clock_and_instant_convert_both_ways_across_midnight() {
+    use arrears_policy::LocalTime;
+    // 2026-03-01 15:30 UTC is 23:30 in Beijing (+08:00) and 10:30 in New York (−05:00).
+    let utc = t("2026-03-01 15:30").epoch_minutes();
+    assert_eq!(LocalTime::at_offset(utc, 480), t("2026-03-01 23:30"));
+    assert_eq!(LocalTime::at_offset(utc, -300), t("2026-03-01 10:30"));
+    assert_eq!(LocalTime::at_offset(utc + 60, 480), t("2026-03-02 00:30"), "the next day in Beijing");
+    assert_eq!(t("2026-03-02 00:30").utc_minutes(480), utc + 60);
+    assert_eq!(LocalTime::at_offset(t("1970-01-01 02:00").epoch_minutes(), -300), t("1969-12-31 21:00"));
 }
