@@ -4,9 +4,13 @@
 //! Each use case runs in one transaction and either commits all it changed or nothing.
 
 pub mod book;
+pub mod calls;
+pub mod collect;
+pub mod compliance;
 pub mod demo;
 pub mod eod;
 pub mod import;
+pub mod outbox;
 pub mod products;
 pub mod service;
 

@@ -3,16 +3,19 @@
 //! A [`Message`] (recipient, subject, body, idempotency id; valid by construction) goes out
 //! through a [`Sender`], which answers with a [`Delivery`]: accepted with the provider's message
 //! id, or failed with a [`FailureKind`] (retryable or permanent) and the provider's own words.
-//! Two senders:
+//! Three senders:
 //! - [`email::SmtpSender`]: email over SMTP with `lettre` (no TLS, STARTTLS or implicit TLS,
 //!   all by rustls).
 //! - [`sms::SmsGateway`]: SMS through an HTTP gateway: signed JSON, retries with bounded
 //!   exponential backoff; [`sms::parse_receipt`] verifies and reads a delivery-receipt callback.
+//! - [`file::FileSender`]: one JSON line per message in a file (letters for the print house,
+//!   the app inbox feed, and the demo's stand-in for providers not configured).
 //!
 //! A sender does not decide whether a contact may be made (the compliance engine does) nor
 //! record it (the communication record does); it only delivers and classifies.
 
 pub mod email;
+pub mod file;
 mod sign;
 pub mod sms;
 

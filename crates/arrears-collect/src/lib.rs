@@ -19,4 +19,4 @@ mod template;
 pub use config::{ConfigError, DEFAULT_STRATEGY, DEFAULT_TEMPLATES, US_STRATEGY};
 pub use plan::{amount_words, call_priority, render, Lender, LoanSnapshot, Rendered, Strategies};
 pub use strategy::{Arm, LoanFacts, Step, Strategy};
-pub use template::{Language, RenderError, Template, Templates};
+pub use template::{Language, RenderError, Template, Templates, FORBIDDEN};

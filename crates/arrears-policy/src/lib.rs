@@ -146,3 +146,35 @@ impl Verdict {
         matches!(self, Verdict::Allowed)
     }
 }
+
+/// Stable text codes of the small enums, as stored and as written in configuration (the same
+/// words serde uses).
+macro_rules! codes {
+    ($ty:ty { $($variant:ident => $code:literal),+ $(,)? }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(<$ty>::$variant => $code),+
+                }
+            }
+
+            pub fn parse(code: &str) -> Option<$ty> {
+                match code {
+                    $($code => Some(<$ty>::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+codes!(Channel { Sms => "sms", Email => "email", App => "app", Call => "call", Letter => "letter" });
+codes!(Party { Debtor => "debtor", EmergencyContact => "emergency-contact", ThirdParty => "third-party" });
+codes!(Purpose {
+    Reminder => "reminder",
+    Collection => "collection",
+    ReestablishContact => "reestablish-contact",
+    ValidationNotice => "validation-notice",
+});

@@ -7,6 +7,7 @@
 //! the pure core, beside the summary columns (bucket, class, balances, next event date) that
 //! the nightly batch and the reports select on.
 
+pub mod collect;
 pub mod conn;
 
 use std::fmt::Write as _;
@@ -15,16 +16,22 @@ use arrears_core::ledger::{Account, Entry, EntryKind, Line};
 use arrears_core::status::StatusChange;
 use arrears_core::{Amount, Bucket, Classification, Date, LoanState, LoanStatus, LoanTerms, ProductRules};
 
+pub use collect::{
+    AgentResult, AgentRow, ArmResult, BorrowerRecord, CallTask, ContactRow, ContactSummary, FlagsRow, NewContact, OutboxRow,
+    PromiseRow,
+};
 pub use conn::{Backend, Value};
 use conn::{Conn, PgConn, Row, SqliteConn};
 
 /// The schema version the migrations in this build reach.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// Rows per multi-row INSERT: below SQLite's and PostgreSQL's parameter limits for every table.
 const INSERT_CHUNK: usize = 400;
 
-const MIGRATIONS_SQLITE: &[&str] = &[include_str!("../migrations/sqlite/0001_init.sql")];
-const MIGRATIONS_POSTGRES: &[&str] = &[include_str!("../migrations/postgres/0001_init.sql")];
+const MIGRATIONS_SQLITE: &[&str] =
+    &[include_str!("../migrations/sqlite/0001_init.sql"), include_str!("../migrations/sqlite/0002_collections.sql")];
+const MIGRATIONS_POSTGRES: &[&str] =
+    &[include_str!("../migrations/postgres/0001_init.sql"), include_str!("../migrations/postgres/0002_collections.sql")];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -97,6 +104,9 @@ impl Store {
             }
             for (i, sql) in migrations.iter().enumerate().skip(found as usize) {
                 tx.conn.batch(sql)?;
+                if i + 1 == 2 {
+                    tx.backfill_reference_due()?;
+                }
                 tx.set_meta("schema_version", &(i as i64 + 1).to_string())?;
             }
             Ok(SCHEMA_VERSION)
@@ -298,6 +308,7 @@ fn summary(terms: &LoanTerms, state: &LoanState) -> Vec<Value> {
         Value::from(outstanding.principal.0),
         Value::from(outstanding.total().0),
         Value::from(state.next_event_date(terms).map(|d| d.to_string())),
+        Value::from(state.reference_installment().map(|i| i.due_date.to_string())),
     ]
 }
 
@@ -437,6 +448,7 @@ impl Tx<'_> {
                 "principal_outstanding",
                 "total_outstanding",
                 "next_event",
+                "reference_due",
                 "version",
                 "ledger_rows",
                 "history_rows",
@@ -521,13 +533,15 @@ impl Tx<'_> {
 
     /// Writes new states; fails with a conflict if any loan changed since it was read.
     pub fn update_loans(&mut self, updates: &[LoanUpdate]) -> Result<(), StoreError> {
-        // seq, state, then the eight summary columns, then version, ledger_rows, history_rows.
-        const CASTS: [&str; 13] =
-            ["BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "BIGINT"];
+        // seq, state, then the nine summary columns, then version, ledger_rows, history_rows.
+        const CASTS: [&str; 14] = [
+            "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "TEXT", "TEXT", "BIGINT", "BIGINT",
+            "BIGINT",
+        ];
         for chunk in updates.chunks(INSERT_CHUNK / 2) {
             let mut sql = String::from(
                 "WITH v (seq, state, status, as_of, bucket, class, oldest_unpaid_due, principal_outstanding, total_outstanding, \
-                 next_event, version, ledger_rows, history_rows) AS (VALUES ",
+                 next_event, reference_due, version, ledger_rows, history_rows) AS (VALUES ",
             );
             let mut params = Vec::with_capacity(chunk.len() * CASTS.len());
             for (i, u) in chunk.iter().enumerate() {
@@ -545,7 +559,8 @@ impl Tx<'_> {
             sql.push_str(
                 ") UPDATE loans SET state = v.state, status = v.status, as_of = v.as_of, bucket = v.bucket, class = v.class, \
                  oldest_unpaid_due = v.oldest_unpaid_due, principal_outstanding = v.principal_outstanding, \
-                 total_outstanding = v.total_outstanding, next_event = v.next_event, version = v.version + 1, \
+                 total_outstanding = v.total_outstanding, next_event = v.next_event, reference_due = v.reference_due, \
+                 version = v.version + 1, \
                  ledger_rows = v.ledger_rows, history_rows = v.history_rows FROM v WHERE loans.seq = v.seq AND loans.version = v.version",
             );
             let changed = self.conn.execute(&sql, &params)? as usize;
@@ -836,9 +851,26 @@ impl Tx<'_> {
 
     /// Inserts rows in multi-row statements.
     fn insert_rows(&mut self, table: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<(), StoreError> {
+        self.insert_rows_counted(table, columns, rows, "").map(|_| ())
+    }
+
+    /// Multi-row inserts ending with `tail` (an `ON CONFLICT` clause, say).
+    fn insert_rows_with(&mut self, table: &str, columns: &[&str], rows: Vec<Vec<Value>>, tail: &str) -> Result<(), StoreError> {
+        self.insert_rows_counted(table, columns, rows, tail).map(|_| ())
+    }
+
+    /// Multi-row inserts ending with `tail`; returns the rows the database reports inserted.
+    fn insert_rows_counted(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Value>>,
+        tail: &str,
+    ) -> Result<u64, StoreError> {
         let width = columns.len();
         let per_chunk = (INSERT_CHUNK * 5 / width).clamp(1, INSERT_CHUNK);
         let mut rows = rows.into_iter().peekable();
+        let mut inserted = 0;
         while rows.peek().is_some() {
             let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_chunk).collect();
             let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
@@ -855,10 +887,11 @@ impl Tx<'_> {
                 }
                 sql.push(')');
             }
+            sql.push_str(tail);
             let params: Vec<Value> = chunk.into_iter().flatten().collect();
             debug_assert_eq!(params.len() % width, 0);
-            self.conn.execute(&sql, &params)?;
+            inserted += self.conn.execute(&sql, &params)?;
         }
-        Ok(())
+        Ok(inserted)
     }
 }

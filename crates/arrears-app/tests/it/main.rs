@@ -4,6 +4,7 @@
 
 mod support;
 
+mod collections;
 mod concurrency;
 mod eod;
 mod import;

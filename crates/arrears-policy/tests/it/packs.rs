@@ -76,3 +76,21 @@ fn a_bad_pack_names_its_line() {
         assert!(err.to_string().starts_with(&format!("test.toml: line {line}: ")), "{err}");
     }
 }
+
+#[test]
+fn codes_are_the_words_of_the_packs_and_round_trip() {
+    use arrears_policy::{Channel, Party, Purpose};
+    for c in Channel::ALL {
+        assert_eq!(Channel::parse(c.code()), Some(*c));
+        assert_eq!(serde_json::to_string(c).unwrap(), format!("\"{}\"", c.code()));
+    }
+    for p in Party::ALL {
+        assert_eq!(Party::parse(p.code()), Some(*p));
+        assert_eq!(serde_json::to_string(p).unwrap(), format!("\"{}\"", p.code()));
+    }
+    for p in Purpose::ALL {
+        assert_eq!(Purpose::parse(p.code()), Some(*p));
+        assert_eq!(serde_json::to_string(p).unwrap(), format!("\"{}\"", p.code()));
+    }
+    assert_eq!(Channel::parse("fax"), None);
+}

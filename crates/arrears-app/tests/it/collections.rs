@@ -1,0 +1,249 @@
+//! The collection desk end to end: the strategy's messages are checked and recorded with the
+//! message queued in the same transaction; the outbox delivers at least once and records once,
+//! even across a crash; calls are checked when dialled; blocked contacts carry their rule;
+//! promises are judged; disputes and opt-outs stop what was planned; the record cannot be
+//! changed; the compliance report finds no breach.
+
+use arrears_app::calls::{self, CallOutcome, Dial};
+use arrears_app::collect::{self, CollectConfig};
+use arrears_app::compliance;
+use arrears_app::eod::{self, EodOptions};
+use arrears_app::outbox::{self, DeliverOptions, Senders};
+use arrears_app::service;
+use arrears_app::AppError;
+use arrears_channels::file::FileSender;
+use arrears_core::RepaymentMethod;
+use arrears_policy::{Channel, LocalTime};
+use arrears_store::{AgentRow, BorrowerRecord, Store};
+
+use crate::story;
+use crate::support::{amt, d, new_loan, open, TestDb};
+
+const BEIJING: i32 = 480;
+
+fn borrower(id: &str) -> BorrowerRecord {
+    BorrowerRecord {
+        borrower_id: id.to_owned(),
+        name: "王芳".into(),
+        language: "zh".into(),
+        utc_offset_minutes: BEIJING,
+        phone: Some("13812345678".into()),
+        email: Some("wang.fang@example.com".into()),
+        emergency_name: Some("李雷".into()),
+        emergency_phone: Some("13987654321".into()),
+        opted_out: String::new(),
+        segment: None,
+    }
+}
+
+/// A book of `n` loans of one borrower, first due 2026-02-15, standing closed through `closed`.
+fn book(db: &TestDb, n: usize, closed: &str) -> Store {
+    let mut store = db.init();
+    let loans = (1..=n)
+        .map(|k| {
+            let mut l = new_loan(&format!("L{k}"), "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15");
+            l.borrower_id = "B1".into();
+            l
+        })
+        .collect();
+    open(&mut store, loans);
+    store.transaction(|tx| tx.upsert_borrowers(&[borrower("B1")])).unwrap();
+    close_through(&mut store, closed);
+    store
+}
+
+fn close_through(store: &mut Store, day: &str) {
+    eod::run_until(store, d(day), EodOptions::default(), |_, _| ()).unwrap();
+}
+
+/// UTC minutes of a Beijing wall-clock time.
+fn beijing(text: &str) -> i64 {
+    LocalTime::parse(text).unwrap().utc_minutes(BEIJING)
+}
+
+fn senders(dir: &std::path::Path) -> Senders {
+    Channel::ALL
+        .iter()
+        .filter(|c| **c != Channel::Call)
+        .fold(Senders::default(), |s, c| s.with(Box::new(FileSender::new(*c, dir.join(format!("{}.jsonl", c.code()))))))
+}
+
+fn lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn scratch(db: &TestDb) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("arrears-outbox-{}-{}", std::process::id(), db.url.len() ^ db.url.as_ptr() as usize));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+story!(a_reminder_is_recorded_queued_and_delivered_once_across_a_crash, |db: &TestDb| {
+    let config = CollectConfig::shipped();
+    // 2026-02-11 closed: the open day 2026-02-12 is D-3 of the first installment.
+    let mut store = book(db, 1, "2026-02-11");
+    let report = collect::run(&mut store, d("2026-02-12"), &config).unwrap();
+    assert_eq!((report.loans, report.messages, report.call_tasks, report.blocked_total()), (1, 1, 0, 0), "{report:?}");
+    assert!(collect::run(&mut store, d("2026-02-12"), &config).unwrap().already_done, "a day's step runs once");
+    let loan = store.read(|tx| tx.loan("L1")).unwrap().unwrap();
+    let contacts = store.read(|tx| tx.contacts_of(loan.seq)).unwrap();
+    assert_eq!(contacts.len(), 1);
+    let c = &contacts[0];
+    assert_eq!((c.channel.as_str(), c.purpose.as_str(), c.decision.as_str()), ("sms", "reminder", "allowed"));
+    assert_eq!(c.at_local, "2026-02-12 10:00");
+    assert_eq!(c.recipient, "138****5678", "the record masks the number");
+    assert!(c.content.contains("520.") || c.content.contains("应还"), "{}", c.content);
+    assert!(c.content.contains("2026-02-15") && c.content.contains("示例银行"), "{}", c.content);
+
+    let dir = scratch(db);
+    let senders = senders(&dir);
+    // Before its send time nothing leaves.
+    let early = outbox::deliver(
+        &mut store,
+        &senders,
+        DeliverOptions { now_utc: beijing("2026-02-12 09:00"), limit: 100, crash_after_sends: None },
+    )
+    .unwrap();
+    assert_eq!(early.sent, 0);
+    // Sent, then the process dies before the result is written.
+    let at = beijing("2026-02-12 10:05");
+    let crash = outbox::deliver(&mut store, &senders, DeliverOptions { now_utc: at, limit: 100, crash_after_sends: Some(1) });
+    assert!(matches!(crash, Err(AppError::Interrupted { .. })));
+    assert_eq!(lines(&dir.join("sms.jsonl")).len(), 1, "the message left");
+    assert!(store.read(|tx| tx.contacts_of(loan.seq)).unwrap()[0].events.is_empty(), "its result was not written");
+    // Run again: the message goes again with the same id, and its delivery is recorded once.
+    let again =
+        outbox::deliver(&mut store, &senders, DeliverOptions { now_utc: at + 1, limit: 100, crash_after_sends: None }).unwrap();
+    assert_eq!(again.sent, 1);
+    let sent = lines(&dir.join("sms.jsonl"));
+    assert_eq!(sent.len(), 2, "at least once");
+    assert_eq!(sent[0]["id"], sent[1]["id"], "the repeat carries the same idempotency id");
+    assert_eq!(sent[0]["to"], "13812345678");
+    let events = &store.read(|tx| tx.contacts_of(loan.seq)).unwrap()[0].events;
+    assert_eq!(events.iter().filter(|e| e.0 == "sent").count(), 1, "recorded exactly once: {events:?}");
+    let idle =
+        outbox::deliver(&mut store, &senders, DeliverOptions { now_utc: at + 2, limit: 100, crash_after_sends: None }).unwrap();
+    assert_eq!(idle, outbox::DeliverReport::default(), "nothing left to send");
+    let _ = std::fs::remove_dir_all(&dir);
+});
+
+story!(the_record_is_append_only, |db: &TestDb| {
+    let config = CollectConfig::shipped();
+    let mut store = book(db, 1, "2026-02-11");
+    collect::run(&mut store, d("2026-02-12"), &config).unwrap();
+    for sql in ["UPDATE contacts SET content = 'changed'", "DELETE FROM contacts"] {
+        let err = store.transaction(|tx| tx.execute_raw(sql)).unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+});
+
+story!(calls_are_checked_when_dialled_and_the_fourth_connected_call_of_a_day_is_blocked, |db: &TestDb| {
+    let config = CollectConfig::shipped();
+    // Four loans of one borrower, all unpaid: on 2026-03-02 (D+15, a call step of both arms)
+    // each gets a call task.
+    let mut store = book(db, 4, "2026-03-01");
+    let report = collect::run(&mut store, d("2026-03-02"), &config).unwrap();
+    assert_eq!(report.call_tasks, 4, "{report:?}");
+    calls::save_agent(
+        &mut store,
+        &AgentRow { agent_id: "a1".into(), name: "Agent One".into(), daily_cap: 10, desk: "CNY".into(), active: true },
+    )
+    .unwrap();
+    assert_eq!(calls::assign(&mut store).unwrap(), 4);
+    let tasks = store.read(|tx| tx.open_call_tasks(Some("a1"), "", 10)).unwrap();
+    // 07:30 in Beijing is inside the quiet hours: blocked, recorded, and the task waits.
+    let late = calls::dial(&mut store, &config, tasks[0].id, "a1", beijing("2026-03-02 07:30")).unwrap();
+    match late {
+        Dial::Blocked { rule, retry_at, .. } => {
+            assert_eq!(rule, "quiet-hours");
+            assert_eq!(retry_at.as_deref(), Some("2026-03-02 08:00"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let waiting = store.read(|tx| tx.call_task(tasks[0].id)).unwrap().unwrap();
+    assert_eq!(waiting.not_before, beijing("2026-03-02 08:00"), "rescheduled to when the rule allows");
+    assert!(calls::dial(&mut store, &config, tasks[0].id, "a1", beijing("2026-03-02 07:45")).is_err(), "not before then");
+    // Three conversations …
+    for (k, task) in tasks.iter().take(3).enumerate() {
+        let now = beijing(&format!("2026-03-02 1{k}:00"));
+        let Dial::Allowed { contact_key, phone, script } = calls::dial(&mut store, &config, task.id, "a1", now).unwrap() else {
+            panic!("call {k} should be allowed")
+        };
+        assert_eq!(phone, "13812345678");
+        assert!(script.contains("示例银行"), "{script}");
+        let outcome =
+            if k == 0 { CallOutcome::Promise { date: d("2026-03-05"), amount: amt("100.00") } } else { CallOutcome::Reached };
+        calls::record_outcome(&mut store, task.id, &contact_key, "a1", outcome, now + 5).unwrap();
+        let twice = calls::record_outcome(&mut store, task.id, &contact_key, "a1", CallOutcome::Reached, now + 6);
+        assert!(twice.is_err(), "one outcome per call");
+    }
+    // … and the fourth, about another loan of the same debtor, is blocked.
+    let fourth = calls::dial(&mut store, &config, tasks[3].id, "a1", beijing("2026-03-02 15:00")).unwrap();
+    assert!(matches!(&fourth, Dial::Blocked { rule, .. } if rule == "connected-calls-per-day"), "{fourth:?}");
+    // The promise: 100.00 paid on 2026-03-04 keeps it; the day after its date it is judged.
+    close_through(&mut store, "2026-03-03");
+    service::pay(&mut store, "L1", amt("100.00"), Some(d("2026-03-04")), "p1").unwrap();
+    close_through(&mut store, "2026-03-05");
+    let judged = collect::run(&mut store, d("2026-03-06"), &config).unwrap();
+    assert_eq!((judged.promises_kept, judged.promises_broken), (1, 0), "{judged:?}");
+
+    let report = compliance::report(&mut store, &config, d("2026-02-01"), d("2026-03-31")).unwrap();
+    assert!(report.breaches.is_empty(), "{:?}", report.breaches);
+    assert_eq!(report.blocked_by_rule.get("quiet-hours"), Some(&1));
+    assert_eq!(report.blocked_by_rule.get("connected-calls-per-day"), Some(&1));
+    assert_eq!(report.outcomes.get("connected"), Some(&3));
+});
+
+story!(a_dispute_stops_collection_and_withdraws_what_was_queued, |db: &TestDb| {
+    let config = CollectConfig::shipped();
+    // D+1 (2026-02-16): the grace-period SMS is planned and queued.
+    let mut store = book(db, 1, "2026-02-15");
+    let planned = collect::run(&mut store, d("2026-02-16"), &config).unwrap();
+    assert_eq!(planned.messages, 1, "{planned:?}");
+    // The borrower disputes the debt before it leaves: it is withdrawn, not sent.
+    calls::set_dispute(&mut store, "L1", true, "agent-7").unwrap();
+    let dir = scratch(db);
+    let senders = senders(&dir);
+    let r = outbox::deliver(
+        &mut store,
+        &senders,
+        DeliverOptions { now_utc: beijing("2026-02-16 10:30"), limit: 10, crash_after_sends: None },
+    )
+    .unwrap();
+    assert_eq!((r.sent, r.withdrawn), (0, 1));
+    // From then on the strategy's messages are blocked by the rule, and recorded so (D+10,
+    // the email of both arms).
+    close_through(&mut store, "2026-02-24");
+    let blocked = collect::run(&mut store, d("2026-02-25"), &config).unwrap();
+    assert_eq!(blocked.blocked.get("pause-while-disputed"), Some(&1), "{blocked:?}");
+    let loan = store.read(|tx| tx.loan("L1")).unwrap().unwrap();
+    let last = store.read(|tx| tx.contacts_of(loan.seq)).unwrap().pop().unwrap();
+    assert_eq!((last.decision.as_str(), last.rule.as_deref()), ("blocked", Some("pause-while-disputed")));
+    // Closed: the next message step (D+25, the credit-report notice) goes out again.
+    calls::set_dispute(&mut store, "L1", false, "agent-7").unwrap();
+    close_through(&mut store, "2026-03-11");
+    let resumed = collect::run(&mut store, d("2026-03-12"), &config).unwrap();
+    assert_eq!((resumed.messages, resumed.blocked_total()), (1, 0), "{resumed:?}");
+    let report = compliance::report(&mut store, &config, d("2026-02-01"), d("2026-03-31")).unwrap();
+    assert!(report.breaches.is_empty(), "{:?}", report.breaches);
+    let _ = std::fs::remove_dir_all(&dir);
+});
+
+story!(an_opt_out_holds_at_once, |db: &TestDb| {
+    let config = CollectConfig::shipped();
+    let mut store = book(db, 1, "2026-02-11");
+    collect::run(&mut store, d("2026-02-12"), &config).unwrap();
+    calls::opt_out(&mut store, "B1", Channel::Sms, "B1").unwrap();
+    assert!(calls::opt_out(&mut store, "B1", Channel::Letter, "B1").is_err(), "letters are not electronic");
+    let dir = scratch(db);
+    let r = outbox::deliver(
+        &mut store,
+        &senders(&dir),
+        DeliverOptions { now_utc: beijing("2026-02-12 10:30"), limit: 10, crash_after_sends: None },
+    )
+    .unwrap();
+    assert_eq!((r.sent, r.withdrawn), (0, 1), "the queued SMS is withdrawn");
+    let _ = std::fs::remove_dir_all(&dir);
+});
