@@ -174,8 +174,19 @@ fn evidence(contact: &Contact, flags: &LoanFlags) -> (String, String) {
 /// Runs the collection step for `date`. Running it again for a date it finished changes
 /// nothing; a run cut short carries on, and contacts already recorded are not recorded again.
 pub fn run(store: &mut Store, date: Date, config: &CollectConfig) -> Result<CollectReport, AppError> {
-    if store.read(|tx| tx.collect_run(date))?.as_deref() == Some("done") {
+    let (open, done) = store.read(|tx| Ok::<_, AppError>((crate::service::open_day(tx)?, tx.collect_run(date)?)))?;
+    if done.as_deref() == Some("done") {
         return Ok(CollectReport { already_done: true, ..CollectReport::default() });
+    }
+    match open {
+        Some(open) if open == date => {}
+        Some(open) => {
+            return Err(AppError::invalid(
+                "date",
+                format!("{date} is not the open business day {open}: collection plans the open day, after the batch closed the day before"),
+            ))
+        }
+        None => return Err(AppError::invalid("date", "no business day is open: run `arrears eod` first")),
     }
     let mut report = store.transaction(|tx| -> Result<CollectReport, AppError> {
         let mut report = CollectReport { tasks_expired: tx.expire_tasks(day_start_utc(date))? as usize, ..Default::default() };

@@ -3,12 +3,16 @@
 //!
 //! Everything is drawn from a seeded generator, so a seed always gives the same book.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use arrears_core::{Amount, Date, LoanState, Rate, RepaymentMethod};
-use arrears_store::Store;
+use arrears_store::{AgentResult, ArmResult, Store};
 
+use crate::collect::{self, CollectReport};
+use crate::compliance::{self, ComplianceReport};
+use crate::demo_desk::{self, CallStats, Desk};
 use crate::eod::{self, EodOptions, EodReport};
+use crate::outbox::DeliverReport;
 use crate::service::{self, open_loans, terms_for, NewLoan};
 use crate::AppError;
 
@@ -105,6 +109,13 @@ pub struct DemoReport {
     pub last_day: Option<Date>,
     /// One loan number of each behaviour, to look at with `arrears loan show`.
     pub examples: BTreeMap<Behaviour, String>,
+    /// The collection desk, when the demo ran one.
+    pub collect: CollectReport,
+    pub delivery: DeliverReport,
+    pub calls: CallStats,
+    pub compliance: Option<ComplianceReport>,
+    pub arms: Vec<ArmResult>,
+    pub agents: Vec<AgentResult>,
 }
 
 /// What a borrower will do on a day.
@@ -116,8 +127,10 @@ enum Action {
     PayOff,
 }
 
-/// Draws a loan of a consumer cash-loan book.
-fn draw_loan(rng: &mut Rng, k: usize, start_date: Date) -> NewLoan {
+/// Draws a loan of a consumer cash-loan book: yuan loans mostly, one in twelve a US dollar
+/// installment loan; borrowers come from a pool a little smaller than the book, so some hold
+/// more than one loan.
+fn draw_loan(rng: &mut Rng, k: usize, start_date: Date, pool: i64) -> NewLoan {
     let yuan = rng.pick(&[
         (500, 8),
         (1_000, 15),
@@ -142,10 +155,17 @@ fn draw_loan(rng: &mut Rng, k: usize, start_date: Date) -> NewLoan {
         _ => rng.pick(&[(3, 20), (6, 30), (12, 40), (24, 7), (36, 3)]),
     };
     let annual_rate = Rate::from_bp(rng.pick(&[(720, 10), (1_080, 20), (1_440, 25), (1_800, 25), (2_160, 15), (2_390, 5)]));
-    let product = if rng.chance(300) { "CASH-FEE" } else { "CASH" };
+    let us = rng.chance(80);
+    let product = if us {
+        "US-INST"
+    } else if rng.chance(300) {
+        "CASH-FEE"
+    } else {
+        "CASH"
+    };
     NewLoan {
         loan_no: format!("L{:08}", k + 1),
-        borrower_id: format!("B{:08}", rng.range(1, 99_999_999)),
+        borrower_id: format!("{}{:08}", if us { 'U' } else { 'B' }, rng.range(1, pool)),
         product: product.to_owned(),
         principal,
         annual_rate,
@@ -199,17 +219,32 @@ fn plan(rng: &mut Rng, behaviour: Behaviour, due_dates: &[Date], actions: &mut B
     }
 }
 
-/// Runs the demo on an empty, initialised store. `progress(day_index, days)` is called after
-/// each closed day.
-pub fn run(store: &mut Store, options: DemoOptions, mut progress: impl FnMut(u32, u32)) -> Result<DemoReport, AppError> {
+/// Runs the demo on an empty, initialised store; with a `desk`, the collection strategy runs
+/// every day, messages are delivered and agents work the calls. `progress(day_index, days)` is
+/// called after each closed day.
+pub fn run(
+    store: &mut Store,
+    options: DemoOptions,
+    desk: Option<&Desk>,
+    mut progress: impl FnMut(u32, u32),
+) -> Result<DemoReport, AppError> {
     let mut rng = Rng::new(options.seed);
+    // The desk draws from its own generator, so the book is the same with or without it.
+    let mut desk_rng = Rng::new(options.seed ^ 0xDE5C);
+    let pool = (options.loans as i64 * 15 / 16).max(1);
+    let mut known_borrowers: BTreeSet<String> = BTreeSet::new();
+    let mut behaviour_of: BTreeMap<i64, Behaviour> = BTreeMap::new();
+    let mut loan_of_seq: BTreeMap<i64, usize> = BTreeMap::new();
+    if desk.is_some() {
+        demo_desk::hire(store)?;
+    }
     let mut report = DemoReport { first_day: Some(options.start), ..DemoReport::default() };
     // Loans are made over the first two thirds of the period, so the last ones still age.
     let origination_days = (options.days * 2 / 3).max(1);
     let mut originations: BTreeMap<Date, Vec<NewLoan>> = BTreeMap::new();
     for k in 0..options.loans {
         let day = options.start.add_days(rng.range(0, origination_days as i64 - 1) as i32);
-        originations.entry(day).or_default().push(draw_loan(&mut rng, k, day));
+        originations.entry(day).or_default().push(draw_loan(&mut rng, k, day, pool));
     }
     let mut loans: Vec<String> = Vec::with_capacity(options.loans);
     let mut actions: BTreeMap<Date, Vec<(usize, Action)>> = BTreeMap::new();
@@ -218,15 +253,21 @@ pub fn run(store: &mut Store, options: DemoOptions, mut progress: impl FnMut(u32
         let day = options.start.add_days(i as i32);
         if let Some(new) = originations.remove(&day) {
             let mut pairs = Vec::with_capacity(new.len());
-            store.transaction(|tx| {
+            let mut borrowers = Vec::new();
+            for loan in &new {
+                if known_borrowers.insert(loan.borrower_id.clone()) {
+                    borrowers.push(demo_desk::draw_borrower(&mut desk_rng, &loan.borrower_id, loan.product == "US-INST"));
+                }
+            }
+            let seqs = store.transaction(|tx| {
                 for loan in new {
                     let terms = terms_for(tx, &loan)?;
                     pairs.push((loan, terms));
                 }
-                open_loans(tx, &pairs)?;
-                Ok::<_, AppError>(())
+                tx.upsert_borrowers(&borrowers)?;
+                open_loans(tx, &pairs)
             })?;
-            for (loan, terms) in pairs {
+            for ((loan, terms), seq) in pairs.into_iter().zip(seqs) {
                 let behaviour = rng.pick(&[
                     (Behaviour::Punctual, 700),
                     (Behaviour::Slow, 150),
@@ -237,8 +278,19 @@ pub fn run(store: &mut Store, options: DemoOptions, mut progress: impl FnMut(u32
                 let idx = loans.len();
                 plan(&mut rng, behaviour, &terms.due_dates(), &mut actions, idx);
                 *report.by_behaviour.entry(behaviour).or_default() += 1;
+                behaviour_of.insert(seq, behaviour);
+                loan_of_seq.insert(seq, idx);
                 report.examples.entry(behaviour).or_insert_with(|| loan.loan_no.clone());
                 loans.push(loan.loan_no);
+            }
+        }
+        if let Some(desk) = desk {
+            let d = demo_desk::deliver_day(store, &desk.senders, day)?;
+            report.delivery.absorb(&d);
+            for promise in demo_desk::work_day(store, desk, day, &mut desk_rng, &behaviour_of, &mut report.calls)? {
+                if let Some(&idx) = loan_of_seq.get(&promise.loan_seq) {
+                    actions.entry(promise.on).or_default().push((idx, Action::PayDue { half: false }));
+                }
             }
         }
         for (idx, action) in actions.remove(&day).unwrap_or_default() {
@@ -246,10 +298,22 @@ pub fn run(store: &mut Store, options: DemoOptions, mut progress: impl FnMut(u32
         }
         let eod = eod::run(store, day, options.eod, |_, _| ())?;
         report.eod.absorb(&eod);
+        if let Some(desk) = desk {
+            let planned = collect::run(store, day.add_days(1), &desk.config)?;
+            report.collect.absorb(&planned);
+        }
         report.last_day = Some(day);
         progress(i + 1, options.days);
     }
     report.loans = loans.len();
+    if let Some(desk) = desk {
+        let last = options.start.add_days(options.days as i32);
+        report.compliance = Some(compliance::report(store, &desk.config, options.start, last)?);
+        let (arms, agents) =
+            store.read(|tx| Ok::<_, AppError>((tx.arm_results(options.start, last)?, tx.agent_results(options.start, last)?)))?;
+        report.arms = arms;
+        report.agents = agents;
+    }
     Ok(report)
 }
 

@@ -4,10 +4,12 @@
 //! Each use case runs in one transaction and either commits all it changed or nothing.
 
 pub mod book;
+pub mod borrowers;
 pub mod calls;
 pub mod collect;
 pub mod compliance;
 pub mod demo;
+pub mod demo_desk;
 pub mod eod;
 pub mod import;
 pub mod outbox;

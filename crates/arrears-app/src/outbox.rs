@@ -70,6 +70,17 @@ pub struct DeliverReport {
     pub no_sender: usize,
 }
 
+impl DeliverReport {
+    pub fn absorb(&mut self, other: &DeliverReport) {
+        self.sent += other.sent;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+        self.expired += other.expired;
+        self.withdrawn += other.withdrawn;
+        self.no_sender += other.no_sender;
+    }
+}
+
 /// Sends the messages due by `options.now_utc`.
 pub fn deliver(store: &mut Store, senders: &Senders, options: DeliverOptions) -> Result<DeliverReport, AppError> {
     let now = options.now_utc;

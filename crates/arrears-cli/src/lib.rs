@@ -2,7 +2,9 @@
 //! command calls a use case of `arrears-app`; nothing here decides about money.
 
 mod bench;
+mod desk;
 mod render;
+mod render_desk;
 mod risk;
 
 use std::io::Write;
@@ -27,6 +29,17 @@ pub struct Cli {
     /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
     #[arg(long, global = true, env = "ARREARS_DB", default_value = "sqlite://arrears.db")]
     db: String,
+    /// Collection configuration directory (templates.toml, strategy*.toml, lender.toml,
+    /// packs/cn.toml, packs/us.toml; each optional); what ships with Arrears by default.
+    #[arg(long, global = true, env = "ARREARS_CONFIG")]
+    config: Option<PathBuf>,
+    /// Delivery channels file ([smtp], [sms], files = DIR); without it every channel writes
+    /// JSON Lines files to --outbox-dir.
+    #[arg(long, global = true, env = "ARREARS_CHANNELS")]
+    channels: Option<PathBuf>,
+    /// Where messages of channels without a provider are written.
+    #[arg(long, global = true, env = "ARREARS_OUTBOX_DIR", default_value = "outbox")]
+    outbox_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -120,6 +133,39 @@ enum Command {
         /// Loans per partition and write transaction.
         #[arg(long, default_value_t = 5_000)]
         partition_size: usize,
+        /// Close the day only; do not plan the next day's contacts.
+        #[arg(long)]
+        no_collect: bool,
+    },
+    /// The collection step: plan contacts, results per strategy arm and agent.
+    Collect {
+        #[command(subcommand)]
+        what: desk::CollectWhat,
+    },
+    /// The outbox of messages waiting for their channel.
+    Outbox {
+        #[command(subcommand)]
+        what: desk::OutboxWhat,
+    },
+    /// The communication record; disputes and opt-outs.
+    Contacts {
+        #[command(subcommand)]
+        what: desk::ContactsWhat,
+    },
+    /// Agents and the call queue: assign, dial (through the policy pack), record outcomes.
+    Calls {
+        #[command(subcommand)]
+        what: desk::CallsWhat,
+    },
+    /// Collection strategies.
+    Strategy {
+        #[command(subcommand)]
+        what: desk::StrategyWhat,
+    },
+    /// The compliance report.
+    Compliance {
+        #[command(subcommand)]
+        what: desk::ComplianceWhat,
     },
     /// Loans and balances by bucket and classification.
     Portfolio {
@@ -143,6 +189,9 @@ enum Command {
         /// Keep an existing database file instead of starting afresh.
         #[arg(long)]
         keep: bool,
+        /// Service the book only: no collection strategy, messages or calls.
+        #[arg(long)]
+        no_collect: bool,
     },
     /// Measure throughput (see BENCHMARKS.md).
     Bench {
@@ -169,6 +218,10 @@ enum ImportWhat {
         #[arg(long)]
         rejects: Option<PathBuf>,
     },
+    /// Borrowers and how to reach them, CSV with the columns borrower_id, name, language
+    /// (zh|en), utc_offset (+08:00) and optionally phone, email, emergency_name,
+    /// emergency_phone, opted_out (sms;email;app), segment. All or nothing.
+    Borrowers { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,7 +259,7 @@ pub(crate) fn parse_date(field: &str, text: &str) -> Result<Date> {
     text.parse().with_context(|| format!("--{field}"))
 }
 
-fn parse_amount(field: &str, text: &str) -> Result<Amount> {
+pub(crate) fn parse_amount(field: &str, text: &str) -> Result<Amount> {
     Amount::parse(text).with_context(|| format!("--{field}"))
 }
 
@@ -243,6 +296,7 @@ pub fn run(cli: Cli) -> Result<()> {
             render::schedule(&arrears_core::schedule(&terms), format, &mut std::io::stdout().lock())?;
         }
         Command::Import { what: ImportWhat::Loans { file, skip_bad, rejects } } => import_loans(db, &file, skip_bad, rejects)?,
+        Command::Import { what: ImportWhat::Borrowers { file } } => import_borrowers(db, &file)?,
         Command::Pay { loan, amount, date, key, format } => {
             let mut store = arrears_app::open(db)?;
             let amount = parse_amount("amount", &amount)?;
@@ -263,15 +317,22 @@ pub fn run(cli: Cli) -> Result<()> {
             let view = service::loan_view(&mut store, &id, as_of)?;
             render::loan(&view, format, &mut std::io::stdout().lock())?;
         }
-        Command::Eod { date, until, threads, partition_size } => {
+        Command::Eod { date, until, threads, partition_size, no_collect } => {
             let mut store = arrears_app::open(db)?;
             let options = EodOptions {
                 threads: threads.unwrap_or(EodOptions::default().threads),
                 partition_size,
                 stop_after_partitions: None,
             };
-            run_eod(&mut store, date, until, options)?;
+            let config = if no_collect { None } else { Some(desk::load_config(cli.config.as_deref())?) };
+            run_eod(&mut store, date, until, options, config.as_ref())?;
         }
+        Command::Collect { what } => desk::collect_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
+        Command::Outbox { what } => desk::outbox_cmd(db, &desk::senders(cli.channels.as_deref(), &cli.outbox_dir)?, what)?,
+        Command::Contacts { what } => desk::contacts_cmd(db, what)?,
+        Command::Calls { what } => desk::calls_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
+        Command::Strategy { what } => desk::strategy_cmd(&desk::load_config(cli.config.as_deref())?, what)?,
+        Command::Compliance { what } => desk::compliance_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Portfolio { as_of, format } => {
             let mut store = arrears_app::open(db)?;
             let rows = match as_of {
@@ -283,7 +344,16 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             render::portfolio(rows.0, &rows.1, format, &mut std::io::stdout().lock())?;
         }
-        Command::Demo { loans, days, seed, start, keep } => run_demo(db, loans, days, seed, &start, keep)?,
+        Command::Demo { loans, days, seed, start, keep, no_collect } => {
+            let desk = if no_collect {
+                None
+            } else {
+                let config = desk::load_config(cli.config.as_deref())?;
+                let dir = demo_outbox_dir(db, &cli.outbox_dir);
+                Some(arrears_app::demo_desk::Desk { config, senders: desk::senders(cli.channels.as_deref(), &dir)? })
+            };
+            run_demo(db, loans, days, seed, &start, keep, desk.as_ref())?
+        }
         Command::Bench { what } => bench::run(db, what)?,
         Command::Risk { what } => risk::run(what)?,
     }
@@ -330,7 +400,37 @@ pub(crate) fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
-fn run_eod(store: &mut arrears_store::Store, date: Option<String>, until: Option<String>, options: EodOptions) -> Result<()> {
+fn import_borrowers(db: &str, file: &std::path::Path) -> Result<()> {
+    let mut store = arrears_app::open(db)?;
+    let mut report = ImportReport::default();
+    let input = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let result = arrears_app::borrowers::import_csv(&mut store, std::io::BufReader::new(input), &mut report);
+    let mut err = std::io::stderr().lock();
+    for e in report.errors.iter().take(50) {
+        writeln!(err, "{}: {e}", file.display())?;
+    }
+    result?;
+    println!("imported {} of {} borrowers from {}", report.imported, report.rows, file.display());
+    Ok(())
+}
+
+/// The demo's outbox: next to its SQLite file unless --outbox-dir says otherwise.
+fn demo_outbox_dir(db: &str, given: &std::path::Path) -> PathBuf {
+    if given != std::path::Path::new("outbox") {
+        return given.to_owned();
+    }
+    let parent =
+        db.strip_prefix("sqlite://").and_then(|p| std::path::Path::new(p).parent()).filter(|p| !p.as_os_str().is_empty());
+    parent.map_or_else(|| PathBuf::from("demo-outbox"), |p| p.join("demo-outbox"))
+}
+
+fn run_eod(
+    store: &mut arrears_store::Store,
+    date: Option<String>,
+    until: Option<String>,
+    options: EodOptions,
+    collect: Option<&arrears_app::collect::CollectConfig>,
+) -> Result<()> {
     let started = std::time::Instant::now();
     if let Some(until) = until {
         let until = parse_date("until", &until)?;
@@ -345,6 +445,9 @@ fn run_eod(store: &mut arrears_store::Store, date: Option<String>, until: Option
             }
         })?;
         println!("closed through {until}: {} loans touched in {:.1?}", total.loans_touched, started.elapsed());
+        if let Some(config) = collect {
+            plan_next_day(store, until, config)?;
+        }
         return Ok(());
     }
     let date = parse_date("date", &date.expect("clap requires --date or --until"))?;
@@ -374,10 +477,33 @@ fn run_eod(store: &mut arrears_store::Store, date: Option<String>, until: Option
             t.read, t.compute, t.write, t.commit
         );
     }
+    if let Some(config) = collect {
+        plan_next_day(store, date, config)?;
+    }
     Ok(())
 }
 
-fn run_demo(db: &str, loans: usize, days: u32, seed: u64, start: &str, keep: bool) -> Result<()> {
+/// After `closed` is closed: the collection step for the open day that follows it.
+fn plan_next_day(store: &mut arrears_store::Store, closed: Date, config: &arrears_app::collect::CollectConfig) -> Result<()> {
+    let started = std::time::Instant::now();
+    let next = closed.add_days(1);
+    let report = arrears_app::collect::run(store, next, config)?;
+    desk::print_collect(next, &report);
+    if !report.already_done {
+        println!("  planned in {:.1?}", started.elapsed());
+    }
+    Ok(())
+}
+
+fn run_demo(
+    db: &str,
+    loans: usize,
+    days: u32,
+    seed: u64,
+    start: &str,
+    keep: bool,
+    desk: Option<&arrears_app::demo_desk::Desk>,
+) -> Result<()> {
     if loans == 0 || loans > 1_000_000 {
         bail!("--loans: {loans} must be between 1 and 1000000");
     }
@@ -410,10 +536,11 @@ fn run_demo(db: &str, loans: usize, days: u32, seed: u64, start: &str, keep: boo
     let started = std::time::Instant::now();
     let bar = progress_bar(days as u64, "servicing day by day");
     let options = DemoOptions { loans, days, seed, start, eod: EodOptions::default() };
-    let report = demo::run(&mut store, options, |done, _| bar.set_position(done as u64))?;
+    let report = demo::run(&mut store, options, desk, |done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
     let (business, rows) = service::portfolio(&mut store)?;
     render::demo_summary(&report, started.elapsed(), &mut std::io::stdout().lock())?;
+    render_desk::demo_desk(&report, &mut std::io::stdout().lock())?;
     render::portfolio(business, &rows, Format::Table, &mut std::io::stdout().lock())?;
     let moves = store.read(|tx| tx.status_moves(start, business.unwrap_or(start)))?;
     render::moves(&moves, &mut std::io::stdout().lock())?;

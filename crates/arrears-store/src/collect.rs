@@ -549,16 +549,21 @@ impl Tx<'_> {
         Ok(contacts)
     }
 
-    /// Contacts of the loans in `seqs` (or, with `by_borrower`, of the borrowers in `ids`)
-    /// from `since_utc` on, each with whether a call connected: what the policy rules count.
+    /// Contacts of the loans in `seqs` from `since_utc` on, and whatever older ones a rule
+    /// still needs (each loan's first collection contact and its validation notices), each
+    /// with whether a call connected: what the policy rules count.
     pub fn recent_contacts(&mut self, seqs: &[i64], since_utc: i64) -> Result<Vec<(i64, ContactSummary)>, StoreError> {
         let mut out = Vec::new();
         for chunk in seqs.chunks(IN_CHUNK) {
             let sql = format!(
                 "SELECT c.loan_seq, c.at_utc, c.channel, c.party, c.purpose, \
                  CASE WHEN EXISTS (SELECT 1 FROM contact_events e WHERE e.contact_key = c.contact_key AND e.event = 'connected') THEN 1 ELSE 0 END \
-                 FROM contacts c WHERE c.decision = 'allowed' AND c.at_utc >= $1 AND c.loan_seq IN ({}) ORDER BY c.at_utc, c.id",
-                placeholders(2, chunk.len())
+                 FROM contacts c WHERE c.decision = 'allowed' AND c.loan_seq IN ({list}) AND (c.at_utc >= $1 \
+                 OR c.purpose = 'validation-notice' \
+                 OR c.id IN (SELECT MIN(f.id) FROM contacts f WHERE f.decision = 'allowed' AND f.purpose = 'collection' \
+                    AND f.loan_seq IN ({list}) GROUP BY f.loan_seq)) \
+                 ORDER BY c.at_utc, c.id",
+                list = placeholders(2, chunk.len())
             );
             let mut params = vec![Value::from(since_utc)];
             params.extend(chunk.iter().map(|&s| Value::from(s)));

@@ -1,0 +1,171 @@
+//! Borrower files: who the borrowers are and how to reach them, checked row by row. A file
+//! with any bad row changes nothing; a good file adds new borrowers and replaces known ones.
+
+use std::collections::HashSet;
+use std::io::Read;
+
+use arrears_policy::Channel;
+use arrears_store::{BorrowerRecord, Store};
+
+use crate::import::{ImportReport, RowError};
+use crate::{AppError, SYSTEM_ACTOR};
+
+/// The columns of a borrower file, in any order; all but the first four may be left out.
+pub const COLUMNS: [&str; 10] = [
+    "borrower_id",
+    "name",
+    "language",
+    "utc_offset",
+    "phone",
+    "email",
+    "emergency_name",
+    "emergency_phone",
+    "opted_out",
+    "segment",
+];
+const REQUIRED: usize = 4;
+
+/// `+08:00`, `-05:00` or `+0530` as minutes ahead of UTC, within −12:00 … +14:00.
+pub fn parse_offset(text: &str) -> Result<i32, String> {
+    let bad = || format!("`{text}` is not a UTC offset: write +08:00 or -05:00");
+    let t = text.trim();
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1, &t[1..]),
+        Some(b'-') => (-1, &t[1..]),
+        _ => return Err(bad()),
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) || rest.len() > 5 {
+        return Err(bad());
+    }
+    let (h, m): (i32, i32) = (digits[..2].parse().map_err(|_| bad())?, digits[2..].parse().map_err(|_| bad())?);
+    let minutes = sign * (h * 60 + m);
+    if m >= 60 || !(-720..=840).contains(&minutes) {
+        return Err(format!("`{text}` is outside -12:00 … +14:00"));
+    }
+    Ok(minutes)
+}
+
+/// A phone number: an optional `+` and 7 to 15 digits, spaces and dashes ignored.
+pub fn parse_phone(text: &str) -> Result<String, String> {
+    let t: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let digits = t.strip_prefix('+').unwrap_or(&t);
+    if (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(t)
+    } else {
+        Err(format!("`{text}` is not a phone number: 7 to 15 digits, optionally after +"))
+    }
+}
+
+/// An email address: one `@`, something before it, a dotted domain after it, no spaces.
+pub fn parse_email(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    let ok = match t.split_once('@') {
+        Some((user, domain)) => {
+            !user.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !t.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    };
+    if ok && t.len() <= 254 {
+        Ok(t.to_owned())
+    } else {
+        Err(format!("`{text}` is not an email address"))
+    }
+}
+
+fn row(cells: &[String], index: &[Option<usize>; 10], line: u64) -> Result<BorrowerRecord, RowError> {
+    let err = |field: &str, message: String| RowError { line, field: field.to_owned(), message };
+    let get = |k: usize| index[k].and_then(|i| cells.get(i)).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let need = |k: usize| get(k).ok_or_else(|| err(COLUMNS[k], "is empty".into()));
+    let borrower_id = need(0)?;
+    if borrower_id.len() > 64 || borrower_id.chars().any(char::is_control) {
+        return Err(err("borrower_id", format!("`{borrower_id}` must be 1 to 64 printable characters")));
+    }
+    let name = need(1)?;
+    if name.chars().count() > 100 {
+        return Err(err("name", "is longer than 100 characters".into()));
+    }
+    let language = need(2)?;
+    if language != "zh" && language != "en" {
+        return Err(err("language", format!("`{language}` must be zh or en")));
+    }
+    let offset = parse_offset(need(3)?).map_err(|m| err("utc_offset", m))?;
+    let phone = get(4).map(parse_phone).transpose().map_err(|m| err("phone", m))?;
+    let email = get(5).map(parse_email).transpose().map_err(|m| err("email", m))?;
+    let emergency_phone = get(7).map(parse_phone).transpose().map_err(|m| err("emergency_phone", m))?;
+    let mut opted = Vec::new();
+    for c in get(8).unwrap_or("").split([';', ',', ' ']).filter(|c| !c.is_empty()) {
+        match Channel::parse(c) {
+            Some(ch) if ch.is_electronic() => opted.push(ch.code()),
+            _ => return Err(err("opted_out", format!("`{c}` is not an electronic channel: use sms, email or app"))),
+        }
+    }
+    Ok(BorrowerRecord {
+        borrower_id: borrower_id.to_owned(),
+        name: name.to_owned(),
+        language: language.to_owned(),
+        utc_offset_minutes: offset,
+        phone,
+        email,
+        emergency_name: get(6).map(str::to_owned),
+        emergency_phone,
+        opted_out: opted.join(","),
+        segment: get(9).map(str::to_owned),
+    })
+}
+
+/// Reads a CSV borrower file; with any bad row nothing is written and the errors name the
+/// line and the field.
+pub fn import_csv(store: &mut Store, input: impl Read, report: &mut ImportReport) -> Result<(), AppError> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(input);
+    let headers: Vec<String> =
+        reader.headers().map_err(|e| AppError::invalid("header", e.to_string()))?.iter().map(str::to_owned).collect();
+    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(&h.as_str())) {
+        return Err(AppError::invalid(
+            "header",
+            format!("line 1: unknown column `{unknown}`; the columns are {}", COLUMNS.join(", ")),
+        ));
+    }
+    let index: [Option<usize>; 10] = COLUMNS.map(|c| headers.iter().position(|h| h == c));
+    if let Some(missing) = COLUMNS[..REQUIRED].iter().zip(&index).find(|(_, i)| i.is_none()) {
+        return Err(AppError::invalid("header", format!("line 1: the column `{}` is missing", missing.0)));
+    }
+    let mut good = Vec::new();
+    let mut seen = HashSet::new();
+    for (k, record) in reader.into_records().enumerate() {
+        let line = k as u64 + 2;
+        report.rows += 1;
+        let cells: Vec<String> = match record {
+            Ok(r) => r.iter().map(str::to_owned).collect(),
+            Err(e) => {
+                report.errors.push(RowError { line, field: "row".into(), message: e.to_string() });
+                continue;
+            }
+        };
+        match row(&cells, &index, line) {
+            Ok(b) if !seen.insert(b.borrower_id.clone()) => report.errors.push(RowError {
+                line,
+                field: "borrower_id".into(),
+                message: format!("`{}` appears twice in the file", b.borrower_id),
+            }),
+            Ok(b) => good.push(b),
+            Err(e) => report.errors.push(e),
+        }
+    }
+    if !report.errors.is_empty() {
+        return Err(AppError::invalid("file", format!("{} bad rows; nothing was imported", report.errors.len())));
+    }
+    store.transaction(|tx| {
+        tx.upsert_borrowers(&good)?;
+        let date = tx.business_date()?.unwrap_or(arrears_core::Date::from_days_since_epoch(0));
+        tx.audit(date, SYSTEM_ACTOR, "import-borrowers", &good.len().to_string(), "{}")?;
+        Ok::<_, AppError>(())
+    })?;
+    report.imported = good.len();
+    Ok(())
+}
