@@ -3,11 +3,12 @@
 //!
 //! Loans are replayed with the pure core from disbursement to the date, so each state is one
 //! the engine itself produced; the book carries no history before the date (no ledger entries
-//! beyond disbursement, no payments), as a book migrated from another system would not.
+//! beyond disbursement, no payments, no contacts), as a book migrated from another system
+//! would not. Each loan has its own borrower, with a phone and an emergency contact.
 
 use arrears_core::payment::PaymentFact;
 use arrears_core::{Amount, Date, LoanState, LoanTerms, RepaymentMethod, TermsInput};
-use arrears_store::{LoanRecord, Store};
+use arrears_store::{BorrowerRecord, LoanRecord, Store};
 
 use crate::demo::Rng;
 use crate::{products, AppError};
@@ -25,7 +26,12 @@ pub struct BookReport {
 const LOAD_CHUNK: usize = 10_000;
 
 /// One loan of the book and its state on `as_of`.
-fn draw(rng: &mut Rng, seq: i64, as_of: Date, rules: &arrears_core::ProductRules) -> Result<LoanRecord, AppError> {
+fn draw(
+    rng: &mut Rng,
+    seq: i64,
+    as_of: Date,
+    rules: &arrears_core::ProductRules,
+) -> Result<(LoanRecord, BorrowerRecord), AppError> {
     let start = as_of.add_days(-rng.range(1, 365) as i32);
     let method = rng.pick(&[
         (RepaymentMethod::Annuity, 75),
@@ -65,17 +71,20 @@ fn draw(rng: &mut Rng, seq: i64, as_of: Date, rules: &arrears_core::ProductRules
         }
     }
     state.advance(&terms, as_of)?;
-    Ok(LoanRecord {
+    let borrower_id = format!("P{seq:09}");
+    let borrower = crate::demo_desk::draw_borrower(rng, &borrower_id, false);
+    let loan = LoanRecord {
         seq,
         loan_no: format!("BK{seq:09}"),
-        borrower_id: format!("P{:09}", rng.range(1, 999_999_999)),
+        borrower_id,
         product: "CASH".into(),
         terms,
         state,
         version: 1,
         ledger_rows: 0,
         history_rows: 0,
-    })
+    };
+    Ok((loan, borrower))
 }
 
 /// Loads `loans` synthetic loans into an empty, initialised store, stood on business date
@@ -98,7 +107,7 @@ pub fn load(
     while done < loans {
         let n = LOAD_CHUNK.min(loans - done);
         let per = n.div_ceil(threads);
-        let chunk: Vec<Result<Vec<LoanRecord>, AppError>> = std::thread::scope(|s| {
+        let chunk: Vec<Result<Vec<(LoanRecord, BorrowerRecord)>, AppError>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     let rules = &rules;
@@ -117,8 +126,12 @@ pub fn load(
             handles.into_iter().map(|h| h.join().expect("a loader thread panicked")).collect()
         });
         let mut records = Vec::with_capacity(n);
+        let mut borrowers = Vec::with_capacity(n);
         for part in chunk {
-            records.extend(part?);
+            for (loan, borrower) in part? {
+                records.push(loan);
+                borrowers.push(borrower);
+            }
         }
         for r in &records {
             report.loans += 1;
@@ -132,7 +145,10 @@ pub fn load(
                 _ => report.closed += 1,
             }
         }
-        store.transaction(|tx| tx.insert_loans(&records))?;
+        store.transaction(|tx| {
+            tx.insert_loans(&records)?;
+            tx.upsert_borrowers(&borrowers)
+        })?;
         done += n;
         progress(done);
     }

@@ -67,6 +67,8 @@ pub struct CollectReport {
     pub blocked: BTreeMap<String, usize>,
     /// Steps that had nothing to say (money held covers the installment) or nowhere to say it.
     pub skipped: usize,
+    /// Loans a step reached whose borrower has no record (import the borrowers file).
+    pub no_borrower: usize,
     pub promises_kept: usize,
     pub promises_broken: usize,
     pub tasks_expired: usize,
@@ -85,6 +87,7 @@ impl CollectReport {
             *self.blocked.entry(rule.clone()).or_default() += n;
         }
         self.skipped += other.skipped;
+        self.no_borrower += other.no_borrower;
         self.promises_kept += other.promises_kept;
         self.promises_broken += other.promises_broken;
         self.tasks_expired += other.tasks_expired;
@@ -269,7 +272,7 @@ fn plan_partition(tx: &mut Tx<'_>, loans: &[LoanRecord], date: Date, config: &Co
     let mut planned = Planned::default();
     for loan in loans {
         let Some(borrower) = borrowers.get(&loan.borrower_id) else {
-            report.skipped += 1;
+            report.no_borrower += 1;
             continue;
         };
         let segment = if broken.contains(&loan.seq) { Some(BROKEN_PROMISE_SEGMENT) } else { borrower.segment.as_deref() };

@@ -11,9 +11,10 @@ use arrears_store::{OutboxRow, Store};
 
 use crate::AppError;
 
-/// Minutes to wait before trying a message again after a retryable failure: 5, 15, 45 …
+/// Minutes to wait before trying a message again after a retryable failure: 1, 2, 4, 8, 16,
+/// then every 30 minutes until the message's send window closes.
 pub fn backoff_minutes(attempts: i64) -> i64 {
-    5 * 3i64.pow(attempts.clamp(1, 6) as u32 - 1)
+    (1i64 << (attempts.clamp(1, 6) - 1)).min(30)
 }
 
 /// The senders of each channel; a channel without one keeps its messages pending.

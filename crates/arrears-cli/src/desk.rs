@@ -353,6 +353,9 @@ pub fn print_collect(date: arrears_core::Date, r: &collect::CollectReport) {
         r.promises_kept,
         r.promises_broken
     );
+    if r.no_borrower > 0 {
+        println!("  {} loans were not contacted: their borrowers have no record (arrears import borrowers FILE)", r.no_borrower);
+    }
 }
 
 pub fn outbox_cmd(db: &str, senders: &Senders, what: OutboxWhat) -> Result<()> {

@@ -247,3 +247,40 @@ story!(an_opt_out_holds_at_once, |db: &TestDb| {
     assert_eq!((r.sent, r.withdrawn), (0, 1), "the queued SMS is withdrawn");
     let _ = std::fs::remove_dir_all(&dir);
 });
+
+story!(the_us_validation_notice_is_seen_however_old_it_is, |db: &TestDb| {
+    const NEW_YORK: i32 = -300;
+    let config = CollectConfig::shipped();
+    let mut store = db.init();
+    let mut loan = new_loan("U1", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15");
+    loan.product = "US-INST".into();
+    loan.borrower_id = "U1".into();
+    open(&mut store, vec![loan]);
+    let mut b = borrower("U1");
+    b.name = "Mary Smith".into();
+    b.language = "en".into();
+    b.utc_offset_minutes = NEW_YORK;
+    b.phone = Some("+12125550123".into());
+    b.email = Some("mary@example.com".into());
+    store.transaction(|tx| tx.upsert_borrowers(&[b])).unwrap();
+    // D+1 (2026-02-16): the validation notice and the first overdue text.
+    close_through(&mut store, "2026-02-15");
+    let first = collect::run(&mut store, d("2026-02-16"), &config).unwrap();
+    assert_eq!((first.messages, first.blocked_total()), (2, 0), "{first:?}");
+    let seq = store.read(|tx| tx.loan("U1")).unwrap().unwrap().seq;
+    let record = store.read(|tx| tx.contacts_of(seq)).unwrap();
+    assert_eq!(record[0].purpose, "validation-notice");
+    assert!(record[0].content.contains("dispute") && record[0].content.contains("USD 5"), "{}", record[0].content);
+    // D+45 (2026-04-01): the demand letter, long after the first overdue text and long past
+    // the rules' look-back. The notice went out, so the letter goes too.
+    close_through(&mut store, "2026-03-31");
+    let later = collect::run(&mut store, d("2026-04-01"), &config).unwrap();
+    assert_eq!((later.messages, later.blocked_total()), (1, 0), "{later:?}");
+    let letter = store.read(|tx| tx.contacts_of(seq)).unwrap().pop().unwrap();
+    assert_eq!(
+        (letter.channel.as_str(), letter.template.as_str(), letter.decision.as_str()),
+        ("letter", "demand-letter", "allowed")
+    );
+    let report = compliance::report(&mut store, &config, d("2026-02-01"), d("2026-04-30")).unwrap();
+    assert!(report.breaches.is_empty(), "{:?}", report.breaches);
+});

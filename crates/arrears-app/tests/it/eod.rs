@@ -71,7 +71,7 @@ story!(threads_and_partitions_do_not_change_the_result, |db: &TestDb| {
     let run = |db: &TestDb, eod_options: EodOptions| {
         let mut store = db.init();
         let options = DemoOptions { loans: 120, days: 150, seed: 7, start: d("2026-01-01"), eod: eod_options };
-        demo::run(&mut store, options, |_, _| ()).unwrap();
+        demo::run(&mut store, options, None, |_, _| ()).unwrap();
         dump(&mut store)
     };
     let one = run(db, options(1, 50_000));
@@ -93,7 +93,21 @@ story!(the_business_date_only_moves_forward, |db: &TestDb| {
 story!(stored_states_are_the_pure_replay_of_their_payments, |db: &TestDb| {
     let mut store = db.init();
     let options = DemoOptions { loans: 150, days: 200, seed: 11, start: d("2026-01-01"), eod: options(2, 16) };
-    let report = demo::run(&mut store, options, |_, _| ()).unwrap();
+    // With the collection desk working: its promises bring payments of their own.
+    let dir = std::env::temp_dir().join(format!("arrears-demo-outbox-{}-{}", std::process::id(), db.url.len()));
+    let senders = arrears_policy::Channel::ALL
+        .iter()
+        .filter(|c| **c != arrears_policy::Channel::Call)
+        .fold(arrears_app::outbox::Senders::default(), |s, c| {
+            s.with(Box::new(arrears_channels::file::FileSender::new(*c, dir.join(format!("{}.jsonl", c.code())))))
+        });
+    std::fs::create_dir_all(&dir).unwrap();
+    let desk = arrears_app::demo_desk::Desk { config: arrears_app::collect::CollectConfig::shipped(), senders };
+    let report = demo::run(&mut store, options, Some(&desk), |_, _| ()).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let compliance = report.compliance.as_ref().expect("the desk ran");
+    assert!(compliance.breaches.is_empty(), "{:?}", compliance.breaches);
+    assert!(compliance.allowed() > 500 && report.calls.connected > 10, "a working desk: {compliance:?} {:?}", report.calls);
     assert!(
         report.payments > 200 && report.paid_off > 5,
         "a busy book: {} payments, {} payoffs",

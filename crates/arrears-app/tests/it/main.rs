@@ -7,5 +7,6 @@ mod support;
 mod collections;
 mod concurrency;
 mod eod;
+mod gateway;
 mod import;
 mod payments;

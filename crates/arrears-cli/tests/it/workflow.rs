@@ -108,7 +108,9 @@ fn workflow(env: &Env) {
     assert_eq!(portfolio_rows(&before_eod), Rows::from([row("active", "M0", "normal", 3, "18000.00", "18000.00")]));
 
     let out = env.ok(&["eod", "--until", "2026-03-20"]);
-    assert!(out.lines().last().is_some_and(|l| l.starts_with("closed through 2026-03-20")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("closed through 2026-03-20")), "{out}");
+    // Then the collection step plans the open day (these borrowers gave no contact details).
+    assert!(out.lines().any(|l| l.starts_with("2026-03-21: ") && l.contains("reached by a step")), "{out}");
     // The book starts on the first day a loan has an event and closes every day after.
     assert!(out.contains("2026-02-15: ") && out.contains("2026-03-19: ") && out.contains("2026-03-20: "), "{out}");
 

@@ -16,6 +16,7 @@ fn the_shipped_packs_load_with_their_rules() {
         RuleId::IdentifyLender,
         RuleId::PauseWhileDisputed,
         RuleId::PauseWhilePlanHonoured,
+        RuleId::OptOutElectronic,
     ] {
         assert!(ids.contains(&want), "China pack lacks {want}");
     }
