@@ -5,6 +5,7 @@
 //! message is still pending and goes again with the same idempotency id (the provider can tell
 //! the repeat); the record of its delivery is appended once, whatever the number of sends.
 
+use arrears_channels::sms::{Receipt, ReceiptStatus};
 use arrears_channels::{Delivery, FailureKind, Message, Sender};
 use arrears_policy::{Channel, Purpose};
 use arrears_store::{OutboxRow, Store};
@@ -158,6 +159,30 @@ pub fn deliver(store: &mut Store, senders: &Senders, options: DeliverOptions) ->
         }
     }
     Ok(report)
+}
+
+/// What a delivery receipt did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptOutcome {
+    pub contact_key: String,
+    /// `false` when the same receipt had been recorded already (gateways repeat callbacks).
+    pub recorded: bool,
+}
+
+/// Records a verified delivery receipt from the SMS gateway against the contact whose message
+/// the gateway accepted under that id: `delivered`, or `undelivered` with the gateway's reason.
+pub fn record_receipt(store: &mut Store, receipt: &Receipt) -> Result<ReceiptOutcome, AppError> {
+    store.transaction(|tx| {
+        let contact_key = tx
+            .contact_by_provider_id(&receipt.provider_id)?
+            .ok_or_else(|| AppError::NotFound { what: "message with provider id", id: receipt.provider_id.clone() })?;
+        let (event, detail) = match receipt.status {
+            ReceiptStatus::Delivered => ("delivered", String::new()),
+            ReceiptStatus::Failed => ("undelivered", receipt.error.clone().unwrap_or_default()),
+        };
+        let recorded = tx.append_contact_event(&contact_key, event, receipt.at_unix_s.div_euclid(60), &detail)?;
+        Ok(ReceiptOutcome { contact_key, recorded })
+    })
 }
 
 /// Settles a message and appends its outcome to the record, in one transaction.

@@ -50,6 +50,12 @@ pub enum OutboxWhat {
     },
     /// Messages by status.
     Status,
+    /// Accept the SMS gateway's signed delivery receipts on `POST /sms/receipts` and record
+    /// each against its contact (delivered or undelivered). Runs until stopped.
+    Receipts {
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        listen: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -261,6 +267,14 @@ fn env_secret(name: &str, what: &str) -> Result<String> {
     std::env::var(name).with_context(|| format!("{what}: the environment variable {name} is not set"))
 }
 
+/// The SMS gateway's signing secret, from the channels file's `[sms] secret_env`.
+pub fn sms_secret(channels: Option<&Path>) -> Result<Vec<u8>> {
+    let path = channels.context("--channels: receipts are verified with the [sms] secret of a channels file")?;
+    let file: ChannelsFile = toml::from_str(&read(path)?).with_context(|| format!("{}", path.display()))?;
+    let sms = file.sms.with_context(|| format!("{}: no [sms] section", path.display()))?;
+    Ok(env_secret(&sms.secret_env, "sms.secret_env")?.into_bytes())
+}
+
 /// The senders configured by `channels` (a TOML file), the rest writing to `outbox_dir`.
 pub fn senders(channels: Option<&Path>, outbox_dir: &Path) -> Result<Senders> {
     let file: ChannelsFile = match channels {
@@ -358,10 +372,13 @@ pub fn print_collect(date: arrears_core::Date, r: &collect::CollectReport) {
     }
 }
 
-pub fn outbox_cmd(db: &str, senders: &Senders, what: OutboxWhat) -> Result<()> {
+pub fn outbox_cmd(db: &str, channels: Option<&Path>, outbox_dir: &Path, what: OutboxWhat) -> Result<()> {
     let mut store = arrears_app::open(db)?;
     match what {
+        OutboxWhat::Receipts { listen } => receipts(&mut store, &sms_secret(channels)?, &listen)?,
         OutboxWhat::Deliver { now, limit } => {
+            let senders = senders(channels, outbox_dir)?;
+            let senders = &senders;
             let now_utc = utc_minutes("now", now.as_deref())?;
             let r = outbox::deliver(&mut store, senders, DeliverOptions { now_utc, limit, crash_after_sends: None })?;
             println!(
@@ -374,6 +391,42 @@ pub fn outbox_cmd(db: &str, senders: &Senders, what: OutboxWhat) -> Result<()> {
                 println!("{status:<10} {n:>8}");
             }
         }
+    }
+    Ok(())
+}
+
+/// The receipt endpoint: one request at a time (a gateway's callbacks are small and few per
+/// message); bodies over the receipt limit, bad signatures and unknown ids are refused.
+fn receipts(store: &mut arrears_store::Store, secret: &[u8], listen: &str) -> Result<()> {
+    use std::io::Read;
+    let server = tiny_http::Server::http(listen).map_err(|e| anyhow::anyhow!("--listen: {listen}: {e}"))?;
+    println!("accepting delivery receipts on http://{}/sms/receipts", server.server_addr());
+    for mut request in server.incoming_requests() {
+        let (status, answer) = if request.method() != &tiny_http::Method::Post || request.url() != "/sms/receipts" {
+            (404, "not found".to_owned())
+        } else {
+            let signature = request
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv(arrears_channels::sms::HEADER_SIGNATURE))
+                .map(|h| h.value.as_str().to_owned())
+                .unwrap_or_default();
+            let mut body = Vec::new();
+            let limit = arrears_channels::sms::RECEIPT_LEN_MAX as u64 + 1;
+            match request.as_reader().take(limit).read_to_end(&mut body) {
+                Err(e) => (400, format!("cannot read the body: {e}")),
+                Ok(_) => match arrears_channels::sms::parse_receipt(secret, &body, &signature) {
+                    Err(e @ arrears_channels::sms::ReceiptError::Signature) => (401, e.to_string()),
+                    Err(e) => (400, e.to_string()),
+                    Ok(receipt) => match outbox::record_receipt(store, &receipt) {
+                        Ok(r) => (200, format!("{} {}", r.contact_key, if r.recorded { "recorded" } else { "already recorded" })),
+                        Err(e @ arrears_app::AppError::NotFound { .. }) => (404, e.to_string()),
+                        Err(e) => (500, e.to_string()),
+                    },
+                },
+            }
+        };
+        let _ = request.respond(tiny_http::Response::from_string(answer).with_status_code(status));
     }
     Ok(())
 }

@@ -328,7 +328,7 @@ pub fn run(cli: Cli) -> Result<()> {
             run_eod(&mut store, date, until, options, config.as_ref())?;
         }
         Command::Collect { what } => desk::collect_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
-        Command::Outbox { what } => desk::outbox_cmd(db, &desk::senders(cli.channels.as_deref(), &cli.outbox_dir)?, what)?,
+        Command::Outbox { what } => desk::outbox_cmd(db, cli.channels.as_deref(), &cli.outbox_dir, what)?,
         Command::Contacts { what } => desk::contacts_cmd(db, what)?,
         Command::Calls { what } => desk::calls_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Strategy { what } => desk::strategy_cmd(&desk::load_config(cli.config.as_deref())?, what)?,

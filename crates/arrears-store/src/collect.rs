@@ -678,6 +678,12 @@ impl Tx<'_> {
         rows.iter().map(outbox_from_row).collect()
     }
 
+    /// The contact a provider's message id belongs to.
+    pub fn contact_by_provider_id(&mut self, provider_id: &str) -> Result<Option<String>, StoreError> {
+        let rows = self.conn.query("SELECT contact_key FROM outbox WHERE provider_id = $1", &[provider_id.into()])?;
+        rows.first().map(|r| r.text(0).map(str::to_owned)).transpose()
+    }
+
     /// Messages by status.
     pub fn outbox_counts(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = self.conn.query("SELECT status, count(*) FROM outbox GROUP BY status ORDER BY status", &[])?;

@@ -293,3 +293,70 @@ fn a_strategy_email_reaches_a_real_smtp_server() {
     let provider_id = email["events"][0]["detail"].as_str().unwrap();
     assert!(mail.contains(provider_id.trim_matches(['<', '>'])), "the record keeps the Message-ID the server got: {provider_id}");
 }
+
+/// One HTTP/1.1 POST over a plain socket; the status code and body of the answer.
+fn post(addr: &str, path: &str, signature: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nX-Signature: {signature}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, answer.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned())
+}
+
+#[test]
+fn delivery_receipts_are_verified_and_recorded_once() {
+    use std::io::BufRead;
+    let env = Env::sqlite();
+    book(&env);
+    env.ok(&["eod", "--until", "2026-02-11"]);
+    env.ok(&["outbox", "deliver", "--now", "2026-02-12 02:30"]);
+    let record = env.json(&["contacts", "show", "--loan", "L1", "--format", "json"]);
+    let provider_id = record["contacts"][0]["events"][0]["detail"].as_str().unwrap().to_owned();
+    let channels = env.file(
+        "channels.toml",
+        "[sms]\nurl = \"http://127.0.0.1:9/sms\"\napi_key = \"k\"\nsecret_env = \"ARREARS_TEST_SMS_SECRET\"\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arrears"))
+        .args(["--db", &env.db, "--channels", channels.to_str().unwrap(), "outbox", "receipts", "--listen", "127.0.0.1:0"])
+        .env("ARREARS_TEST_SMS_SECRET", "receipt secret")
+        .current_dir(&env.dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let addr =
+        first.trim().trim_start_matches("accepting delivery receipts on http://").trim_end_matches("/sms/receipts").to_owned();
+    let body = format!("{{\"message_id\":\"{provider_id}\",\"status\":\"delivered\",\"at\":1770863700}}");
+    let good = arrears_channels::sign_hex(b"receipt secret", body.as_bytes());
+    let forged = arrears_channels::sign_hex(b"another secret", body.as_bytes());
+    let answers = [
+        post(&addr, "/sms/receipts", &forged, &body),
+        post(&addr, "/sms/receipts", &good, &body),
+        post(&addr, "/sms/receipts", &good, &body),
+        post(&addr, "/sms/receipts", &arrears_channels::sign_hex(b"receipt secret", b"{}"), "{}"),
+        post(&addr, "/elsewhere", &good, &body),
+    ];
+    let unknown = "{\"message_id\":\"nobody\",\"status\":\"failed\",\"at\":1770863700}";
+    let not_ours = post(&addr, "/sms/receipts", &arrears_channels::sign_hex(b"receipt secret", unknown.as_bytes()), unknown);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(answers[0].0, 401, "a forged receipt: {:?}", answers[0]);
+    assert_eq!(answers[1].0, 200, "{:?}", answers[1]);
+    assert!(answers[1].1.ends_with(" recorded"), "{:?}", answers[1]);
+    assert!(answers[2].1.ends_with("already recorded"), "a repeated callback: {:?}", answers[2]);
+    assert_eq!(answers[3].0, 400, "{:?}", answers[3]);
+    assert_eq!(answers[4].0, 404);
+    assert_eq!(not_ours.0, 404, "{not_ours:?}");
+    let record = env.json(&["contacts", "show", "--loan", "L1", "--format", "json"]);
+    let events: Vec<&str> =
+        record["contacts"][0]["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["sent", "delivered"]);
+}

@@ -88,6 +88,7 @@ CREATE TABLE outbox (
     last_error  TEXT
 );
 CREATE INDEX outbox_pending ON outbox (next_try) WHERE status = 'pending';
+CREATE INDEX outbox_provider ON outbox (provider_id) WHERE provider_id IS NOT NULL;
 
 CREATE TABLE agents (
     agent_id  TEXT PRIMARY KEY,
