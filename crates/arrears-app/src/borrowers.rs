@@ -7,6 +7,7 @@ use std::io::Read;
 use arrears_policy::Channel;
 use arrears_store::{BorrowerRecord, Store};
 
+use crate::collect::mask;
 use crate::import::{ImportReport, RowError};
 use crate::{AppError, SYSTEM_ACTOR};
 
@@ -53,7 +54,7 @@ pub fn parse_phone(text: &str) -> Result<String, String> {
     if (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
         Ok(t)
     } else {
-        Err(format!("`{text}` is not a phone number: 7 to 15 digits, optionally after +"))
+        Err(format!("`{}` is not a phone number: 7 to 15 digits, optionally after +", mask(text)))
     }
 }
 
@@ -74,7 +75,7 @@ pub fn parse_email(text: &str) -> Result<String, String> {
     if ok && t.len() <= 254 {
         Ok(t.to_owned())
     } else {
-        Err(format!("`{text}` is not an email address"))
+        Err(format!("`{}` is not an email address", mask(text)))
     }
 }
 
@@ -161,6 +162,20 @@ pub fn import_csv(store: &mut Store, input: impl Read, report: &mut ImportReport
         return Err(AppError::invalid("file", format!("{} bad rows; nothing was imported", report.errors.len())));
     }
     store.transaction(|tx| {
+        // An opt-out already recorded stays: a file can add opt-outs, never take one back.
+        let ids: Vec<&str> = good.iter().map(|b| b.borrower_id.as_str()).collect();
+        let known = tx.borrowers(&ids)?;
+        for b in &mut good {
+            if let Some(old) = known.get(&b.borrower_id) {
+                let mut list: Vec<&str> = b.opted_out.split(',').filter(|c| !c.is_empty()).collect();
+                for c in old.opted_out.split(',').filter(|c| !c.is_empty()) {
+                    if !list.contains(&c) {
+                        list.push(c);
+                    }
+                }
+                b.opted_out = list.join(",");
+            }
+        }
         tx.upsert_borrowers(&good)?;
         let date = tx.business_date()?.unwrap_or(arrears_core::Date::from_days_since_epoch(0));
         tx.audit(date, SYSTEM_ACTOR, "import-borrowers", &good.len().to_string(), "{}")?;

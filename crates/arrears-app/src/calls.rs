@@ -34,6 +34,23 @@ impl CallOutcome {
     /// Every outcome's code.
     pub const CODES: [&'static str; 7] = ["reached", "promise", "refused", "wrong-number", "dispute", "hardship", "no-answer"];
 
+    /// The outcome named by `code`; a promise needs its date and amount.
+    pub fn parse(code: &str, promise: Option<(Date, Amount)>) -> Option<CallOutcome> {
+        Some(match code {
+            "reached" => CallOutcome::Reached,
+            "promise" => {
+                let (date, amount) = promise?;
+                CallOutcome::Promise { date, amount }
+            }
+            "refused" => CallOutcome::Refused,
+            "wrong-number" => CallOutcome::WrongNumber,
+            "dispute" => CallOutcome::Dispute,
+            "hardship" => CallOutcome::Hardship,
+            "no-answer" => CallOutcome::NoAnswer,
+            _ => return None,
+        })
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             CallOutcome::Reached => "reached",
@@ -245,6 +262,8 @@ pub fn record_outcome(
 ) -> Result<(), AppError> {
     store.transaction(|tx| {
         let task = tx.call_task(task_id)?.ok_or_else(|| AppError::NotFound { what: "call task", id: task_id.to_string() })?;
+        // The loan's row is locked on PostgreSQL: its flags are read and written whole.
+        tx.loan_by_seq(task.loan_seq)?;
         let contact =
             tx.contact(contact_key)?.ok_or_else(|| AppError::NotFound { what: "contact", id: contact_key.to_owned() })?;
         if !contact_key.starts_with(&format!("call/{task_id}/")) || contact.decision != "allowed" || contact.collector != agent {

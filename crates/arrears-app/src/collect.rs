@@ -191,7 +191,7 @@ pub fn run(store: &mut Store, date: Date, config: &CollectConfig) -> Result<Coll
         }
         None => return Err(AppError::invalid("date", "no business day is open: run `arrears eod` first")),
     }
-    let mut report = store.transaction(|tx| -> Result<CollectReport, AppError> {
+    let mut report: CollectReport = store.transaction(|tx| -> Result<CollectReport, AppError> {
         let mut report = CollectReport { tasks_expired: tx.expire_tasks(day_start_utc(date))? as usize, ..Default::default() };
         judge_promises(tx, date, &mut report)?;
         tx.record_collect_run(date, "running", 0, 0, 0)?;
@@ -206,7 +206,9 @@ pub fn run(store: &mut Store, date: Date, config: &CollectConfig) -> Result<Coll
             let loans: Vec<LoanRecord> = raw.iter().map(|r| r.decode()).collect::<Result<_, _>>()?;
             let Some(last_seq) = loans.last().map(|l| l.seq) else { return Ok(None) };
             let part = plan_partition(tx, &loans, date, config)?;
-            tx.record_collect_run(date, "running", part.loans as i64, part.messages as i64, part.blocked_total() as i64)?;
+            let mut so_far = report.clone();
+            so_far.absorb(&part);
+            tx.record_collect_run(date, "running", so_far.loans as i64, so_far.messages as i64, so_far.blocked_total() as i64)?;
             Ok(Some((last_seq, part)))
         })?;
         let Some((last_seq, part)) = part else { break };
@@ -214,7 +216,7 @@ pub fn run(store: &mut Store, date: Date, config: &CollectConfig) -> Result<Coll
         report.absorb(&part);
     }
     store.transaction(|tx| {
-        tx.record_collect_run(date, "done", 0, 0, 0)?;
+        tx.record_collect_run(date, "done", report.loans as i64, report.messages as i64, report.blocked_total() as i64)?;
         tx.audit(
             date,
             SYSTEM_ACTOR,
@@ -283,7 +285,10 @@ fn plan_partition(tx: &mut Tx<'_>, loans: &[LoanRecord], date: Date, config: &Co
             report.loans += 1;
         }
     }
-    tx.append_contacts(&planned.contacts)?;
+    // A contact recorded by an earlier, interrupted run keeps the verdict it got then: only the
+    // messages of contacts recorded now are queued.
+    let recorded: std::collections::HashSet<String> = tx.append_contacts(&planned.contacts)?.into_iter().collect();
+    planned.outbox.retain(|m| recorded.contains(&m.contact_key));
     tx.enqueue(&planned.outbox)?;
     tx.add_call_tasks(&planned.tasks)?;
     Ok(report)
@@ -338,6 +343,10 @@ fn plan_loan(
         }
         let template = config.templates.get(&step.template).expect("strategies are checked against their templates");
         if step.channel == Channel::Call {
+            if borrower.phone.is_none() {
+                report.skipped += 1;
+                continue;
+            }
             planned.tasks.push(call_task(loan, borrower, strategy, arm, step, &snapshot, date, config)?);
             report.call_tasks += 1;
             continue;
@@ -369,7 +378,14 @@ fn plan_loan(
                 Verdict::Allowed => {
                     // The whole send window must be allowed, not only its first minute.
                     let end = LocalTime::from_epoch_minutes(at.epoch_minutes() + SEND_WINDOW_MINUTES);
-                    pack.check(&Contact { at: end, ..contact }, &past, flags)
+                    match pack.check(&Contact { at: end, ..contact }, &past, flags) {
+                        Verdict::Blocked { rule, reason, retry_at } => Verdict::Blocked {
+                            rule,
+                            reason: format!("its send window {at} to {end} runs into a block: {reason}"),
+                            retry_at,
+                        },
+                        allowed => allowed,
+                    }
                 }
                 blocked => blocked,
             };

@@ -1,8 +1,8 @@
 //! The compliance report: what the communication record holds for a period — contacts made and
 //! blocked, by channel and by rule — and an independent audit of it. Every allowed contact is
 //! checked again, from the record alone, against its policy pack with the contacts recorded
-//! before it and the loan's flags as recorded with it, and its words against the forbidden
-//! list. A contact that fails is a breach; the report lists each one. The target is zero.
+//! before it (that reached someone) and the loan's flags as recorded with it, and its words
+//! against the forbidden list. A contact that fails is a breach; the report lists each one. The target is zero.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,7 +11,7 @@ use arrears_core::Date;
 use arrears_policy::{Channel, Contact, LoanFlags, LocalTime, MessageFacts, Outcome, Party, PastContact, Purpose, Verdict};
 use arrears_store::{ContactRow, Store};
 
-use crate::collect::{CollectConfig, LOOKBACK_DAYS};
+use crate::collect::CollectConfig;
 use crate::AppError;
 
 /// A contact that should not have left.
@@ -73,10 +73,12 @@ pub fn report(store: &mut Store, config: &CollectConfig, from: Date, to: Date) -
         out.outcomes = tx.contact_event_counts(from, to)?.into_iter().collect();
         Ok::<_, AppError>(())
     })?;
-    // The audit reads from the lookback before `from`, so the first days' rules see the
-    // contacts that came just before.
-    let start = from.add_days(-(LOOKBACK_DAYS as i32));
-    let connected = store.read(|tx| tx.connected_keys(start, to))?;
+    // The audit reads the record from its beginning, so every rule sees what it needs however
+    // old (the US validation notice and the first collection contact); only the period's
+    // contacts are judged.
+    let start = Date::from_days_since_epoch(0);
+    let (connected, unreached) =
+        store.read(|tx| Ok::<_, AppError>((tx.connected_keys(start, to)?, tx.unreached_keys(start, to)?)))?;
     let mut by_loan: BTreeMap<i64, Vec<PastContact>> = BTreeMap::new();
     let mut calls_by_borrower: BTreeMap<String, Vec<(i64, PastContact)>> = BTreeMap::new();
     let mut after = 0i64;
@@ -95,6 +97,10 @@ pub fn report(store: &mut Store, config: &CollectConfig, from: Date, to: Date) -
             if c.business_date >= from {
                 out.audited += 1;
                 audit_one(config, &c, &past, by_loan.get(&c.loan_seq), calls_by_borrower.get(&c.borrower_id), &mut out.breaches);
+            }
+            if unreached.contains(&c.contact_key) {
+                // Withdrawn, expired or undelivered: it reached no one, so no later rule counts it.
+                continue;
             }
             by_loan.entry(c.loan_seq).or_default().push(past);
             if past.channel == Channel::Call {

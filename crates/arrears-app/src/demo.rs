@@ -229,7 +229,8 @@ pub fn run(
     mut progress: impl FnMut(u32, u32),
 ) -> Result<DemoReport, AppError> {
     let mut rng = Rng::new(options.seed);
-    // The desk draws from its own generator, so the book is the same with or without it.
+    // The desk draws borrowers and agents' answers from its own generator; promises it obtains
+    // bring payments of their own, so a book with the desk differs from one without.
     let mut desk_rng = Rng::new(options.seed ^ 0xDE5C);
     let pool = (options.loans as i64 * 15 / 16).max(1);
     let mut known_borrowers: BTreeSet<String> = BTreeSet::new();

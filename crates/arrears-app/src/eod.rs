@@ -180,9 +180,27 @@ pub fn run_until(
     options: EodOptions,
     mut each: impl FnMut(Date, &EodReport),
 ) -> Result<EodReport, AppError> {
+    run_days(store, until, options, |_, day, report| {
+        each(day, report);
+        Ok(())
+    })
+}
+
+/// [`run_until`], with `after` called on the store once each day is closed (the collection
+/// step plans the next day there); its error stops the run.
+pub fn run_days(
+    store: &mut Store,
+    until: Date,
+    options: EodOptions,
+    mut after: impl FnMut(&mut Store, Date, &EodReport) -> Result<(), AppError>,
+) -> Result<EodReport, AppError> {
     let (business, earliest) = store.read(|tx| Ok::<_, AppError>((tx.business_date()?, tx.earliest_event()?)))?;
     let mut day = match business {
-        Some(b) if until <= b => return run(store, until, options, |_, _| ()),
+        Some(b) if until <= b => {
+            let report = run(store, until, options, |_, _| ())?;
+            after(store, until, &report)?;
+            return Ok(report);
+        }
         Some(b) => b.add_days(1),
         // A book never closed before starts on the earliest day any loan has an event.
         None => earliest.map_or(until, |e| e.min(until)),
@@ -190,7 +208,7 @@ pub fn run_until(
     let mut total = EodReport::default();
     while day <= until {
         let report = run(store, day, options, |_, _| ())?;
-        each(day, &report);
+        after(store, day, &report)?;
         total.absorb(&report);
         total.business_date = Some(day);
         day = day.add_days(1);

@@ -96,7 +96,12 @@ pub fn deliver(store: &mut Store, senders: &Senders, options: DeliverOptions) ->
         // What changed since the message was planned and stops it now: a dispute opened (for a
         // message asking for payment) or an opt-out of its channel.
         let withdraw = store.read(|tx| {
-            let Some(contact) = tx.contact(&message.contact_key)? else { return Ok::<_, AppError>(None) };
+            let Some(contact) = tx.contact(&message.contact_key)? else {
+                return Ok::<_, AppError>(Some("its contact is not in the record"));
+            };
+            if contact.decision != "allowed" {
+                return Ok(Some("the record shows its contact blocked"));
+            }
             let flags = tx.collection_flags(&[message.loan_seq])?;
             let disputed = flags.get(&message.loan_seq).is_some_and(|f| f.dispute_open_since.is_some());
             if disputed && Purpose::parse(&contact.purpose).is_some_and(Purpose::asks_for_payment) {
@@ -145,6 +150,8 @@ pub fn deliver(store: &mut Store, senders: &Senders, options: DeliverOptions) ->
                 report.sent += 1;
             }
             Delivery::Failed { kind, detail, .. } => {
+                // Providers often echo the address in their errors: the record keeps it masked.
+                let detail = detail.replace(&message.recipient, &crate::collect::mask(&message.recipient));
                 let next = now + backoff_minutes(attempts);
                 if kind == FailureKind::Retryable && next <= message.send_before {
                     store.transaction(|tx| {

@@ -21,10 +21,6 @@ impl FileSender {
     pub fn new(channel: Channel, path: impl Into<PathBuf>) -> FileSender {
         FileSender { channel, path: path.into(), lock: Mutex::new(()) }
     }
-
-    pub fn path(&self) -> &std::path::Path {
-        &self.path
-    }
 }
 
 impl Sender for FileSender {

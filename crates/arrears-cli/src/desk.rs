@@ -83,6 +83,9 @@ pub enum ContactsWhat {
         borrower: String,
         #[arg(long)]
         channel: String,
+        /// Who recorded it (the borrower by default).
+        #[arg(long)]
+        actor: Option<String>,
     },
 }
 
@@ -443,9 +446,9 @@ pub fn contacts_cmd(db: &str, what: ContactsWhat) -> Result<()> {
             calls::set_dispute(&mut store, &loan, !close, &actor)?;
             println!("dispute on {loan} {}", if close { "closed: collection may resume" } else { "opened: collection paused" });
         }
-        ContactsWhat::OptOut { borrower, channel } => {
+        ContactsWhat::OptOut { borrower, channel, actor } => {
             let ch = Channel::parse(&channel).with_context(|| format!("--channel: `{channel}` is not sms, email or app"))?;
-            calls::opt_out(&mut store, &borrower, ch, &borrower)?;
+            calls::opt_out(&mut store, &borrower, ch, actor.as_deref().unwrap_or(&borrower))?;
             println!("{borrower} opted out of {channel}: no more {channel} messages, including any already queued");
         }
     }
@@ -485,22 +488,15 @@ pub fn calls_cmd(db: &str, config: &CollectConfig, what: CallsWhat) -> Result<()
         }
         CallsWhat::Outcome { task, contact, agent, outcome, promise_date, promise_amount, at } => {
             let now = utc_minutes("at", at.as_deref())?;
-            let outcome = match outcome.as_str() {
-                "reached" => CallOutcome::Reached,
-                "promise" => CallOutcome::Promise {
-                    date: parse_date("promise-date", promise_date.as_deref().context("--promise-date: a promise needs a date")?)?,
-                    amount: parse_amount(
-                        "promise-amount",
-                        promise_amount.as_deref().context("--promise-amount: a promise needs an amount")?,
-                    )?,
-                },
-                "refused" => CallOutcome::Refused,
-                "wrong-number" => CallOutcome::WrongNumber,
-                "dispute" => CallOutcome::Dispute,
-                "hardship" => CallOutcome::Hardship,
-                "no-answer" => CallOutcome::NoAnswer,
-                other => bail!("--outcome: `{other}` is not one of {}", CallOutcome::CODES.join(", ")),
+            let promise = if outcome == "promise" {
+                let date = promise_date.as_deref().context("--promise-date: a promise needs a date")?;
+                let amount = promise_amount.as_deref().context("--promise-amount: a promise needs an amount")?;
+                Some((parse_date("promise-date", date)?, parse_amount("promise-amount", amount)?))
+            } else {
+                None
             };
+            let outcome = CallOutcome::parse(&outcome, promise)
+                .with_context(|| format!("--outcome: `{outcome}` is not one of {}", CallOutcome::CODES.join(", ")))?;
             calls::record_outcome(&mut store, task, &contact, &agent, outcome, now)?;
             println!("outcome {} recorded for {contact}", outcome.code());
         }

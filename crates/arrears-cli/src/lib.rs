@@ -434,7 +434,7 @@ fn run_eod(
     let started = std::time::Instant::now();
     if let Some(until) = until {
         let until = parse_date("until", &until)?;
-        let total = eod::run_until(store, until, options, |day, r| {
+        let total = eod::run_days(store, until, options, |store, day, r| {
             if r.already_closed {
                 println!("{day}: already closed; nothing to do");
             } else {
@@ -443,11 +443,14 @@ fn run_eod(
                     r.loans_touched, r.installments_due, r.grace_expired, r.status_changes
                 );
             }
+            // Each closed day plans the next, so no step of the strategy is skipped.
+            if let Some(config) = collect {
+                let next = day.add_days(1);
+                desk::print_collect(next, &arrears_app::collect::run(store, next, config)?);
+            }
+            Ok(())
         })?;
         println!("closed through {until}: {} loans touched in {:.1?}", total.loans_touched, started.elapsed());
-        if let Some(config) = collect {
-            plan_next_day(store, until, config)?;
-        }
         return Ok(());
     }
     let date = parse_date("date", &date.expect("clap requires --date or --until"))?;

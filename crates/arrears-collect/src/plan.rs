@@ -90,10 +90,6 @@ impl Strategies {
         self.list.iter().find(|s| s.id == id)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Strategy> {
-        self.list.iter()
-    }
-
     /// Every day offset on which a step of any strategy fires.
     pub fn step_days(&self) -> Vec<i32> {
         let mut days: Vec<i32> = self.list.iter().flat_map(Strategy::step_days).collect();
@@ -201,10 +197,10 @@ fn risk_weight(band: Option<&str>) -> i64 {
     }
 }
 
-/// A call task's place in the queue: the expected money at stake, amount due × risk weight ×
-/// days overdue (capped at 90, so very old debts do not crowd out the curable ones). Higher
-/// first; integer, so the order is the same everywhere.
+/// A call task's place in the queue: the money at stake, amount due (in whole units of its
+/// currency) × risk weight × days overdue, the days capped at 90 so that the weight of age
+/// stops growing after three months. Higher first; integer, so the order is the same everywhere.
 pub fn call_priority(amount_due: Amount, dpd: u32, risk_band: Option<&str>) -> i64 {
-    let yuan = amount_due.0.max(0) / 100;
-    yuan.saturating_mul(risk_weight(risk_band)).saturating_mul(i64::from(dpd.clamp(1, 90)))
+    let units = amount_due.0.max(0) / 100;
+    units.saturating_mul(risk_weight(risk_band)).saturating_mul(i64::from(dpd.clamp(1, 90)))
 }

@@ -55,7 +55,9 @@ pub struct Strategy {
     pub products: Vec<String>,
     /// When messages leave, in the borrower's local time.
     pub send_at: TimeOfDay,
-    /// When agents may call, in the borrower's local time (the policy pack may narrow it).
+    /// The hours, in the borrower's local time, the call queue plans a day's calls for. Only
+    /// the policy pack forbids a call: a task may be dialled outside these hours when the pack
+    /// allows it, and expires once its day's hours are over.
     pub call_from: TimeOfDay,
     pub call_until: TimeOfDay,
     pub steps: Vec<Step>,

@@ -337,10 +337,13 @@ impl Tx<'_> {
         self.insert_rows_with("borrowers", &columns, rows, &format!(" ON CONFLICT (borrower_id) DO UPDATE SET {update}"))
     }
 
+    /// A borrower; in a write transaction on PostgreSQL the row is locked, so decisions about
+    /// one debtor (the daily call cap, an opt-out) are taken one at a time.
     pub fn borrower(&mut self, borrower_id: &str) -> Result<Option<BorrowerRecord>, StoreError> {
+        let lock = self.row_lock();
         let rows = self
             .conn
-            .query(&format!("SELECT {BORROWER_COLUMNS} FROM borrowers WHERE borrower_id = $1"), &[borrower_id.into()])?;
+            .query(&format!("SELECT {BORROWER_COLUMNS} FROM borrowers WHERE borrower_id = $1{lock}"), &[borrower_id.into()])?;
         rows.first().map(borrower_from_row).transpose()
     }
 
@@ -374,8 +377,8 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Up to `limit` active loans after `after_seq` whose reference due date is one of `dates`,
-    /// in sequence order.
+    /// Up to `limit` loans after `after_seq` whose reference due date is one of `dates`, in
+    /// sequence order (a closed loan has none, so only active loans are found).
     pub fn loans_by_reference_due(&mut self, dates: &[Date], after_seq: i64, limit: i64) -> Result<Vec<RawLoan>, StoreError> {
         if dates.is_empty() {
             return Ok(Vec::new());
@@ -387,19 +390,6 @@ impl Tx<'_> {
         let mut params = vec![Value::from(after_seq), Value::from(limit)];
         params.extend(dates.iter().map(|d| Value::from(d.to_string())));
         Ok(self.conn.query(&sql, &params)?.into_iter().map(RawLoan).collect())
-    }
-
-    /// The product of each loan in `seqs`.
-    pub fn loan_products(&mut self, seqs: &[i64]) -> Result<BTreeMap<i64, String>, StoreError> {
-        let mut out = BTreeMap::new();
-        for chunk in seqs.chunks(IN_CHUNK) {
-            let sql = format!("SELECT seq, product FROM loans WHERE seq IN ({})", placeholders(1, chunk.len()));
-            let params: Vec<Value> = chunk.iter().map(|&s| Value::from(s)).collect();
-            for r in self.conn.query(&sql, &params)? {
-                out.insert(r.int(0)?, r.text(1)?.to_owned());
-            }
-        }
-        Ok(out)
     }
 
     /// The collection flags of each loan in `seqs` that has any.
@@ -433,8 +423,9 @@ impl Tx<'_> {
     }
 
     /// Appends contacts; a contact whose key is already recorded is left as it was (a batch
-    /// run again writes nothing twice). Returns the number actually added.
-    pub fn append_contacts(&mut self, contacts: &[NewContact]) -> Result<u64, StoreError> {
+    /// run again writes nothing twice). Returns the keys actually added: only their messages
+    /// may be queued, since a key recorded earlier carries the verdict given then.
+    pub fn append_contacts(&mut self, contacts: &[NewContact]) -> Result<Vec<String>, StoreError> {
         let columns = [
             "contact_key",
             "loan_seq",
@@ -494,7 +485,7 @@ impl Tx<'_> {
                 ]
             })
             .collect();
-        self.insert_rows_counted("contacts", &columns, rows, " ON CONFLICT (contact_key) DO NOTHING")
+        self.insert_rows_returning("contacts", &columns, rows, " ON CONFLICT (contact_key) DO NOTHING RETURNING contact_key")
     }
 
     /// Appends what became of a contact; `false` if that event was already recorded (a
@@ -558,7 +549,7 @@ impl Tx<'_> {
             let sql = format!(
                 "SELECT c.loan_seq, c.at_utc, c.channel, c.party, c.purpose, \
                  CASE WHEN EXISTS (SELECT 1 FROM contact_events e WHERE e.contact_key = c.contact_key AND e.event = 'connected') THEN 1 ELSE 0 END \
-                 FROM contacts c WHERE c.decision = 'allowed' AND c.loan_seq IN ({list}) AND (c.at_utc >= $1 \
+                 FROM contacts c WHERE c.decision = 'allowed' AND c.loan_seq IN ({list}) AND {REACHED} AND (c.at_utc >= $1 \
                  OR c.purpose = 'validation-notice' \
                  OR c.id IN (SELECT MIN(f.id) FROM contacts f WHERE f.decision = 'allowed' AND f.purpose = 'collection' \
                     AND f.loan_seq IN ({list}) GROUP BY f.loan_seq)) \
@@ -609,6 +600,17 @@ impl Tx<'_> {
                 Ok((id, contact_at(r, 1)?))
             })
             .collect()
+    }
+
+    /// Keys of contacts of business dates `from..=to` that never reached anyone (see [`REACHED`]).
+    pub fn unreached_keys(&mut self, from: Date, to: Date) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT c.contact_key FROM contacts c WHERE c.business_date >= $1 AND c.business_date <= $2 AND NOT {REACHED}"
+                .replace("{REACHED}", REACHED)
+                .as_str(),
+            &[from.to_string().into(), to.to_string().into()],
+        )?;
+        rows.iter().map(|r| r.text(0).map(str::to_owned)).collect()
     }
 
     /// Keys of contacts of business dates `from..=to` whose call connected.
@@ -770,15 +772,6 @@ impl Tx<'_> {
         rows.iter().map(task_from_row).collect()
     }
 
-    /// Open tasks of a loan.
-    pub fn open_tasks_of(&mut self, loan_seq: i64) -> Result<Vec<CallTask>, StoreError> {
-        let rows = self.conn.query(
-            &format!("SELECT {TASK_COLUMNS} FROM call_tasks WHERE status = 'open' AND loan_seq = $1 ORDER BY id"),
-            &[loan_seq.into()],
-        )?;
-        rows.iter().map(task_from_row).collect()
-    }
-
     /// Number of open tasks assigned to each agent.
     pub fn open_task_counts(&mut self) -> Result<BTreeMap<String, i64>, StoreError> {
         let rows = self.conn.query(
@@ -928,8 +921,8 @@ impl Tx<'_> {
     ) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO collect_runs (business_date, status, loans, allowed, blocked) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (business_date) DO UPDATE SET status = excluded.status, loans = collect_runs.loans + excluded.loans, \
-             allowed = collect_runs.allowed + excluded.allowed, blocked = collect_runs.blocked + excluded.blocked",
+             ON CONFLICT (business_date) DO UPDATE SET status = excluded.status, loans = excluded.loans, \
+             allowed = excluded.allowed, blocked = excluded.blocked",
             &[date.to_string().into(), status.into(), loans.into(), allowed.into(), blocked.into()],
         )?;
         Ok(())
@@ -943,7 +936,7 @@ impl Tx<'_> {
              WHERE business_date >= $1 AND business_date <= $2 AND decision = 'allowed' AND purpose = 'collection' \
              GROUP BY strategy, arm, loan_seq) \
              SELECT t.strategy, t.arm, count(*), CAST(SUM(t.n) AS BIGINT), \
-             CAST(SUM(CASE WHEN l.status <> 'active' OR l.bucket = 'M0' THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN l.status = 'paid-off' OR (l.status = 'active' AND l.bucket = 'M0') THEN 1 ELSE 0 END) AS BIGINT), \
              CAST(COALESCE(SUM((SELECT COALESCE(SUM(p.amount), 0) FROM payments p WHERE p.loan_seq = t.loan_seq \
                AND p.status = 'posted' AND p.value_date >= t.first_day)), 0) AS BIGINT) \
              FROM touched t JOIN loans l ON l.seq = t.loan_seq GROUP BY t.strategy, t.arm ORDER BY t.strategy, t.arm",
@@ -998,6 +991,12 @@ impl Tx<'_> {
 /// Contacts of one channel, decision and (when blocked) rule: `(channel, decision, rule, n)`.
 pub type ContactCount = (String, String, Option<String>, i64);
 
+/// The condition (on contacts `c`) that an allowed contact was not stopped on its way: a message
+/// withdrawn, expired, failed or reported undelivered never reached anyone and is not counted
+/// as made (a validation notice that never went out is not a notice).
+pub const REACHED: &str = "NOT EXISTS (SELECT 1 FROM contact_events x WHERE x.contact_key = c.contact_key \
+     AND x.event IN ('withdrawn', 'expired', 'failed', 'undelivered'))";
+
 /// What a policy rule needs of a contact already made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactSummary {
@@ -1025,7 +1024,7 @@ pub struct ArmResult {
     pub arm: String,
     pub loans: i64,
     pub contacts: i64,
-    /// Loans now current or closed.
+    /// Loans now current or paid off (a written-off loan is not cured).
     pub cured: i64,
     /// Payments (minor units) on those loans since their first contact in the period.
     pub recovered: i64,

@@ -25,6 +25,8 @@ use conn::{Conn, PgConn, Row, SqliteConn};
 
 /// The schema version the migrations in this build reach.
 pub const SCHEMA_VERSION: i64 = 2;
+/// The schema version that added `loans.reference_due`, filled in for existing loans by code.
+const REFERENCE_DUE_VERSION: i64 = 2;
 /// Rows per multi-row INSERT: below SQLite's and PostgreSQL's parameter limits for every table.
 const INSERT_CHUNK: usize = 400;
 
@@ -104,7 +106,7 @@ impl Store {
             }
             for (i, sql) in migrations.iter().enumerate().skip(found as usize) {
                 tx.conn.batch(sql)?;
-                if i + 1 == 2 {
+                if i as i64 + 1 == REFERENCE_DUE_VERSION {
                     tx.backfill_reference_due()?;
                 }
                 tx.set_meta("schema_version", &(i as i64 + 1).to_string())?;
@@ -867,10 +869,46 @@ impl Tx<'_> {
         rows: Vec<Vec<Value>>,
         tail: &str,
     ) -> Result<u64, StoreError> {
+        let mut inserted = 0;
+        self.insert_chunks(table, columns, rows, tail, |conn, sql, params| {
+            inserted += conn.execute(sql, params)?;
+            Ok(())
+        })?;
+        Ok(inserted)
+    }
+
+    /// Multi-row inserts ending with `tail`, which ends in a `RETURNING` clause of one text
+    /// column; returns what the inserted rows returned.
+    fn insert_rows_returning(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Value>>,
+        tail: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        self.insert_chunks(table, columns, rows, tail, |conn, sql, params| {
+            for r in conn.query(sql, params)? {
+                out.push(r.text(0)?.to_owned());
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Builds the multi-row statements, chunked below both backends' parameter limits, and
+    /// hands each to `run`.
+    fn insert_chunks(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Value>>,
+        tail: &str,
+        mut run: impl FnMut(&mut dyn Conn, &str, &[Value]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let width = columns.len();
         let per_chunk = (INSERT_CHUNK * 5 / width).clamp(1, INSERT_CHUNK);
         let mut rows = rows.into_iter().peekable();
-        let mut inserted = 0;
         while rows.peek().is_some() {
             let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_chunk).collect();
             let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
@@ -890,8 +928,8 @@ impl Tx<'_> {
             sql.push_str(tail);
             let params: Vec<Value> = chunk.into_iter().flatten().collect();
             debug_assert_eq!(params.len() % width, 0);
-            inserted += self.conn.execute(&sql, &params)?;
+            run(&mut *self.conn, &sql, &params)?;
         }
-        Ok(inserted)
+        Ok(())
     }
 }

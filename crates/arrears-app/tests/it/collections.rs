@@ -283,4 +283,119 @@ story!(the_us_validation_notice_is_seen_however_old_it_is, |db: &TestDb| {
     );
     let report = compliance::report(&mut store, &config, d("2026-02-01"), d("2026-04-30")).unwrap();
     assert!(report.breaches.is_empty(), "{:?}", report.breaches);
+    // A report of April alone audits the letter with the notice of February in view.
+    let april = compliance::report(&mut store, &config, d("2026-04-01"), d("2026-04-30")).unwrap();
+    assert_eq!((april.audited, april.breaches.len()), (1, 0), "{:?}", april.breaches);
+});
+
+story!(a_broken_promise_brings_the_next_call_sooner, |db: &TestDb| {
+    let config = CollectConfig::shipped();
+    // Two unpaid loans of one borrower; on 2026-03-02 (D+15) each gets a call task.
+    let mut store = book(db, 2, "2026-03-01");
+    collect::run(&mut store, d("2026-03-02"), &config).unwrap();
+    calls::save_agent(
+        &mut store,
+        &AgentRow { agent_id: "a1".into(), name: "A".into(), daily_cap: 10, desk: "CNY".into(), active: true },
+    )
+    .unwrap();
+    calls::assign(&mut store).unwrap();
+    let l1 = store.read(|tx| tx.loan("L1")).unwrap().unwrap().seq;
+    let task = store.read(|tx| tx.open_call_tasks(Some("a1"), "", 10)).unwrap().into_iter().find(|t| t.loan_seq == l1).unwrap();
+    let now = beijing("2026-03-02 10:00");
+    let Dial::Allowed { contact_key, .. } = calls::dial(&mut store, &config, task.id, "a1", now).unwrap() else {
+        panic!("allowed")
+    };
+    let promise = CallOutcome::Promise { date: d("2026-03-04"), amount: amt("500.00") };
+    calls::record_outcome(&mut store, task.id, &contact_key, "a1", promise, now + 5).unwrap();
+    // Nothing arrives by 2026-03-04: judged broken the next day.
+    close_through(&mut store, "2026-03-04");
+    let judged = collect::run(&mut store, d("2026-03-05"), &config).unwrap();
+    assert_eq!((judged.promises_kept, judged.promises_broken), (0, 1), "{judged:?}");
+    // D+22 (2026-03-09) is a step only for loans with a broken promise: L1 is called, L2 not.
+    close_through(&mut store, "2026-03-08");
+    let day22 = collect::run(&mut store, d("2026-03-09"), &config).unwrap();
+    assert_eq!(day22.call_tasks, 1, "{day22:?}");
+    let tasks: Vec<_> = store.read(|tx| tx.open_call_tasks(None, "CNY", 10)).unwrap();
+    assert!(tasks.iter().any(|t| t.loan_seq == l1 && t.business_date == d("2026-03-09") && t.step_day == 22), "{tasks:?}");
+    let promises = store.read(|tx| tx.promises_of(l1)).unwrap();
+    assert_eq!((promises[0].status.as_str(), promises[0].resolved_on), ("broken", Some(d("2026-03-05"))));
+});
+
+story!(a_rerun_never_queues_a_message_its_record_shows_blocked, |db: &TestDb| {
+    let config = CollectConfig::shipped();
+    let mut store = book(db, 1, "2026-02-24");
+    calls::set_dispute(&mut store, "L1", true, "agent").unwrap();
+    // D+10: the email is blocked by the open dispute and recorded so.
+    let first = collect::run(&mut store, d("2026-02-25"), &config).unwrap();
+    assert_eq!(first.blocked.get("pause-while-disputed"), Some(&1), "{first:?}");
+    // As if the run had died before it finished, and the dispute were closed meanwhile.
+    store.transaction(|tx| tx.execute_raw("UPDATE collect_runs SET status = 'running'")).unwrap();
+    calls::set_dispute(&mut store, "L1", false, "agent").unwrap();
+    let again = collect::run(&mut store, d("2026-02-25"), &config).unwrap();
+    assert!(!again.already_done);
+    let dir = scratch(db);
+    let r = outbox::deliver(
+        &mut store,
+        &senders(&dir),
+        DeliverOptions { now_utc: beijing("2026-02-25 10:30"), limit: 10, crash_after_sends: None },
+    )
+    .unwrap();
+    assert_eq!(r.sent, 0, "the message of a contact recorded as blocked never leaves: {r:?}");
+    let seq = store.read(|tx| tx.loan("L1")).unwrap().unwrap().seq;
+    let record = store.read(|tx| tx.contacts_of(seq)).unwrap();
+    assert_eq!(record.len(), 1, "recorded once: {record:?}");
+    assert_eq!(record[0].decision, "blocked");
+    let _ = std::fs::remove_dir_all(&dir);
+});
+
+story!(a_validation_notice_that_never_went_out_does_not_count, |db: &TestDb| {
+    const NEW_YORK: i32 = -300;
+    let config = CollectConfig::shipped();
+    let mut store = db.init();
+    let mut loan = new_loan("U1", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15");
+    loan.product = "US-INST".into();
+    loan.borrower_id = "U1".into();
+    open(&mut store, vec![loan]);
+    let b = BorrowerRecord {
+        borrower_id: "U1".into(),
+        name: "Mary Smith".into(),
+        language: "en".into(),
+        utc_offset_minutes: NEW_YORK,
+        phone: Some("+12125550123".into()),
+        email: Some("mary@example.com".into()),
+        ..borrower("U1")
+    };
+    store.transaction(|tx| tx.upsert_borrowers(&[b])).unwrap();
+    close_through(&mut store, "2026-02-15");
+    collect::run(&mut store, d("2026-02-16"), &config).unwrap();
+    // The text goes out; the print house takes no letters that day, and the notice expires.
+    let dir = scratch(db);
+    let texts_only = Senders::default().with(Box::new(FileSender::new(Channel::Sms, dir.join("sms.jsonl"))));
+    let morning = LocalTime::parse("2026-02-16 10:30").unwrap().utc_minutes(NEW_YORK);
+    let r = outbox::deliver(&mut store, &texts_only, DeliverOptions { now_utc: morning, limit: 10, crash_after_sends: None })
+        .unwrap();
+    assert_eq!((r.sent, r.no_sender), (1, 1), "{r:?}");
+    let late = LocalTime::parse("2026-02-16 20:00").unwrap().utc_minutes(NEW_YORK);
+    let r = outbox::deliver(&mut store, &senders(&dir), DeliverOptions { now_utc: late, limit: 10, crash_after_sends: None })
+        .unwrap();
+    assert_eq!(r.expired, 1, "{r:?}");
+    // D+10: more than five days after the first collection text, and the notice never went
+    // out: the email waits for a notice.
+    close_through(&mut store, "2026-02-24");
+    let later = collect::run(&mut store, d("2026-02-25"), &config).unwrap();
+    assert_eq!(later.blocked.get("validation-notice"), Some(&1), "{later:?}");
+    let report = compliance::report(&mut store, &config, d("2026-02-01"), d("2026-02-28")).unwrap();
+    assert!(report.breaches.is_empty(), "{:?}", report.breaches);
+    let _ = std::fs::remove_dir_all(&dir);
+});
+
+story!(a_borrower_file_cannot_take_back_an_opt_out, |db: &TestDb| {
+    let mut store = book(db, 1, "2026-02-11");
+    calls::opt_out(&mut store, "B1", Channel::Email, "B1").unwrap();
+    let file = "borrower_id,name,language,utc_offset,phone,email,opted_out\nB1,王芳,zh,+08:00,13812345678,wang@example.com,sms\n";
+    let mut report = arrears_app::import::ImportReport::default();
+    arrears_app::borrowers::import_csv(&mut store, file.as_bytes(), &mut report).unwrap();
+    let b = store.read(|tx| tx.borrower("B1")).unwrap().unwrap();
+    assert_eq!(b.opted_out, "sms,email");
+    assert_eq!(b.email.as_deref(), Some("wang@example.com"), "the rest of the row is taken");
 });

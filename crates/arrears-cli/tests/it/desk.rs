@@ -57,8 +57,8 @@ fn bad_borrower_files_name_the_line_and_field_and_change_nothing() {
         &[
             "line 3: language: `fr` must be zh or en",
             "line 4: utc_offset: `+25:00` is outside",
-            "line 5: phone: `12ab` is not a phone number",
-            "line 6: email: `not-an-email` is not an email address",
+            "line 5: phone: `****` is not a phone number",
+            "line 6: email: `not*****mail` is not an email address",
             "line 7: opted_out: `letter` is not an electronic channel",
             "line 8: borrower_id: `B1` appears twice",
             "6 bad rows; nothing was imported",
