@@ -270,6 +270,7 @@ fn plan_partition(tx: &mut Tx<'_>, loans: &[LoanRecord], date: Date, config: &Co
         recent.entry(seq).or_default().push(c);
     }
     let broken: Vec<i64> = tx.broken_promise_loans(&seqs, date.add_days(-BROKEN_PROMISE_DAYS))?;
+    let bands = tx.latest_bands(&seqs)?;
     let mut report = CollectReport::default();
     let mut planned = Planned::default();
     for loan in loans {
@@ -280,7 +281,8 @@ fn plan_partition(tx: &mut Tx<'_>, loans: &[LoanRecord], date: Date, config: &Co
         let segment = if broken.contains(&loan.seq) { Some(BROKEN_PROMISE_SEGMENT) } else { borrower.segment.as_deref() };
         let past = recent.get(&loan.seq).map_or(&[][..], Vec::as_slice);
         let flags = loan_flags(flags.get(&loan.seq), borrower, date);
-        let counted = plan_loan(loan, borrower, segment, past, &flags, date, config, &mut planned, &mut report)?;
+        let facts = LoanContext { segment, risk_band: bands.get(&loan.seq).map(String::as_str) };
+        let counted = plan_loan(loan, borrower, facts, past, &flags, date, config, &mut planned, &mut report)?;
         if counted {
             report.loans += 1;
         }
@@ -294,12 +296,19 @@ fn plan_partition(tx: &mut Tx<'_>, loans: &[LoanRecord], date: Date, config: &Co
     Ok(report)
 }
 
+/// What the collection step knows of a loan beyond its row: its segment and risk band.
+#[derive(Debug, Clone, Copy)]
+struct LoanContext<'a> {
+    segment: Option<&'a str>,
+    risk_band: Option<&'a str>,
+}
+
 /// Plans one loan's steps for `date`; `true` if any step fired.
 #[allow(clippy::too_many_arguments)]
 fn plan_loan(
     loan: &LoanRecord,
     borrower: &BorrowerRecord,
-    segment: Option<&str>,
+    context: LoanContext<'_>,
     past: &[ContactSummary],
     flags: &LoanFlags,
     date: Date,
@@ -322,8 +331,8 @@ fn plan_loan(
         penalty_rate: loan.terms.penalty_rate(),
         dpd: state.dpd,
         bucket: state.bucket,
-        risk_band: None,
-        segment,
+        risk_band: context.risk_band,
+        segment: context.segment,
     };
     let (arm, steps) = strategy.steps_for(&snapshot.facts(), date);
     if steps.is_empty() {

@@ -116,6 +116,9 @@ pub struct DemoReport {
     pub compliance: Option<ComplianceReport>,
     pub arms: Vec<ArmResult>,
     pub agents: Vec<AgentResult>,
+    pub early_warning: demo_desk::EarlyWarning,
+    /// The last month-end scoring run's drift, when there was one.
+    pub drift: Option<arrears_risk::Drift>,
 }
 
 /// What a borrower will do on a day.
@@ -300,8 +303,28 @@ pub fn run(
         let eod = eod::run(store, day, options.eod, |_, _| ())?;
         report.eod.absorb(&eod);
         if let Some(desk) = desk {
-            let planned = collect::run(store, day.add_days(1), &desk.config)?;
+            let scored = crate::risk::month_end(store, day, &desk.risk)?;
+            report.early_warning.scored += scored.scored;
+            if scored.drift.is_some() {
+                report.drift = scored.drift;
+            }
+            let next = day.add_days(1);
+            let planned = collect::run(store, next, &desk.config)?;
             report.collect.absorb(&planned);
+            // The modelled effect of early outreach: some borrowers who would have paid late
+            // pay the coming installment on its due date instead.
+            for seq in store.read(|tx| tx.contacted_loans(next, "early-care"))? {
+                report.early_warning.outreach += 1;
+                let (Some(&idx), Some(&behaviour)) = (loan_of_seq.get(&seq), behaviour_of.get(&seq)) else { continue };
+                if matches!(behaviour, Behaviour::Slow | Behaviour::Curing | Behaviour::Defaulting)
+                    && desk_rng.chance(OUTREACH_EFFECT)
+                {
+                    let loan = store.read(|tx| tx.loan_by_seq(seq))?;
+                    if let Some(due) = loan.and_then(|l| l.state.reference_installment().map(|i| i.due_date)) {
+                        actions.entry(due.max(next)).or_default().push((idx, Action::PayDue { half: false }));
+                    }
+                }
+            }
         }
         report.last_day = Some(day);
         progress(i + 1, options.days);
@@ -314,8 +337,37 @@ pub fn run(
             store.read(|tx| Ok::<_, AppError>((tx.arm_results(options.start, last)?, tx.agent_results(options.start, last)?)))?;
         report.arms = arms;
         report.agents = agents;
+        measure_early_warning(store, desk, &mut report.early_warning)?;
     }
     Ok(report)
+}
+
+/// Chance, per mille, that a borrower who would have paid late pays on time after an early
+/// outreach message: the demo's assumption, not a measured fact.
+const OUTREACH_EFFECT: u64 = 300;
+
+/// How high-risk current loans of the default strategy paid their next installment, by arm.
+fn measure_early_warning(store: &mut Store, desk: &Desk, out: &mut demo_desk::EarlyWarning) -> Result<(), AppError> {
+    let scored = store.read(|tx| tx.current_loans_scored("high"))?;
+    for (seq, scored_on) in scored {
+        let Some(loan) = store.read(|tx| tx.loan_by_seq(seq))? else { continue };
+        let Some(strategy) = desk.config.strategies.for_product(&loan.product) else { continue };
+        if !strategy.steps.iter().any(|s| s.template == "early-care") {
+            continue;
+        }
+        let Some(next) = loan.state.installments.iter().find(|i| i.due_date > scored_on) else { continue };
+        if next.due_date > loan.state.as_of {
+            continue;
+        }
+        let on_time = next.settled_on.is_some_and(|d| d <= next.due_date);
+        let arm = match strategy.arm_for(&loan.loan_no) {
+            arrears_collect::Arm::Champion => &mut out.champion,
+            arrears_collect::Arm::Challenger => &mut out.challenger,
+        };
+        arm.0 += 1;
+        arm.1 += usize::from(on_time);
+    }
+    Ok(())
 }
 
 fn pay_as_planned(

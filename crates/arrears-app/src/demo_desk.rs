@@ -20,6 +20,19 @@ use crate::AppError;
 pub struct Desk {
     pub config: CollectConfig,
     pub senders: Senders,
+    /// The model the month-end step scores with.
+    pub risk: crate::risk::RiskConfig,
+}
+
+/// What early warning did in the demo: outreach sent, and how high-risk current loans paid
+/// their next installment with the outreach (the champion arm) and without it (the challenger).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EarlyWarning {
+    pub scored: usize,
+    pub outreach: usize,
+    /// `(loans, paid the next installment by its due date)` per arm.
+    pub champion: (usize, usize),
+    pub challenger: (usize, usize),
 }
 
 /// What the simulated agents did.

@@ -14,6 +14,7 @@ pub mod eod;
 pub mod import;
 pub mod outbox;
 pub mod products;
+pub mod risk;
 pub mod service;
 
 use arrears_core::{Date, LoanError, TermsError};

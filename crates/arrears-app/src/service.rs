@@ -308,6 +308,8 @@ pub struct LoanView {
     pub ledger: Vec<StoredEntry>,
     pub history: Vec<(StatusChange, String)>,
     pub payments: Vec<PaymentRecord>,
+    /// The latest early-warning score, if the loan has been scored.
+    pub risk: Option<arrears_store::ScoreRow>,
 }
 
 /// The loan as of `as_of` (default: the last closed business date, or the loan's own date if
@@ -329,7 +331,8 @@ pub fn loan_view(store: &mut Store, loan_no: &str, as_of: Option<Date>) -> Resul
         let payoff = state.payoff_amount(&record.terms);
         let ledger = tx.ledger(record.seq)?;
         let history = tx.history(record.seq)?;
-        Ok(LoanView { record, state, payoff, ledger, history, payments })
+        let risk = tx.latest_score(record.seq)?;
+        Ok(LoanView { record, state, payoff, ledger, history, payments, risk })
     })
 }
 

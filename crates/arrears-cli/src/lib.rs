@@ -40,6 +40,10 @@ pub struct Cli {
     /// Where messages of channels without a provider are written.
     #[arg(long, global = true, env = "ARREARS_OUTBOX_DIR", default_value = "outbox")]
     outbox_dir: PathBuf,
+    /// The early-warning model the batch scores with at month end; the shipped boosted trees
+    /// (models/gbdt.json) by default.
+    #[arg(long, global = true, env = "ARREARS_RISK_MODEL")]
+    risk_model: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -325,7 +329,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 stop_after_partitions: None,
             };
             let config = if no_collect { None } else { Some(desk::load_config(cli.config.as_deref())?) };
-            run_eod(&mut store, date, until, options, config.as_ref())?;
+            let scoring = risk::risk_config(cli.risk_model.as_deref())?;
+            run_eod(&mut store, date, until, options, &scoring, config.as_ref())?;
         }
         Command::Collect { what } => desk::collect_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Outbox { what } => desk::outbox_cmd(db, cli.channels.as_deref(), &cli.outbox_dir, what)?,
@@ -350,12 +355,16 @@ pub fn run(cli: Cli) -> Result<()> {
             } else {
                 let config = desk::load_config(cli.config.as_deref())?;
                 let dir = demo_outbox_dir(db, &cli.outbox_dir);
-                Some(arrears_app::demo_desk::Desk { config, senders: desk::senders(cli.channels.as_deref(), &dir)? })
+                Some(arrears_app::demo_desk::Desk {
+                    config,
+                    senders: desk::senders(cli.channels.as_deref(), &dir)?,
+                    risk: risk::risk_config(cli.risk_model.as_deref())?,
+                })
             };
             run_demo(db, loans, days, seed, &start, keep, desk.as_ref())?
         }
         Command::Bench { what } => bench::run(db, what)?,
-        Command::Risk { what } => risk::run(what)?,
+        Command::Risk { what } => risk::run(db, cli.risk_model.as_deref(), what)?,
     }
     Ok(())
 }
@@ -429,6 +438,7 @@ fn run_eod(
     date: Option<String>,
     until: Option<String>,
     options: EodOptions,
+    scoring: &arrears_app::risk::RiskConfig,
     collect: Option<&arrears_app::collect::CollectConfig>,
 ) -> Result<()> {
     let started = std::time::Instant::now();
@@ -443,7 +453,9 @@ fn run_eod(
                     r.loans_touched, r.installments_due, r.grace_expired, r.status_changes
                 );
             }
-            // Each closed day plans the next, so no step of the strategy is skipped.
+            // A month's end scores the book; then each closed day plans the next, so no step
+            // of the strategy is skipped.
+            risk::print_month_end(&arrears_app::risk::month_end(store, day, scoring)?);
             if let Some(config) = collect {
                 let next = day.add_days(1);
                 desk::print_collect(next, &arrears_app::collect::run(store, next, config)?);
@@ -480,6 +492,7 @@ fn run_eod(
             t.read, t.compute, t.write, t.commit
         );
     }
+    risk::print_month_end(&arrears_app::risk::month_end(store, date, scoring)?);
     if let Some(config) = collect {
         plan_next_day(store, date, config)?;
     }

@@ -156,6 +156,9 @@ pub fn loan(view: &LoanView, format: DocFormat, out: &mut impl Write) -> Result<
             "held_ahead": s.credit.to_string(),
             "cost_cap": {"charged": s.cap.charged.to_string(), "forgone": s.cap.forgone.to_string(), "first_applied_on": s.cap.first_applied_on.map(|d| d.to_string())},
             "schedule": schedule, "payments": payments, "status_history": history, "ledger": ledger,
+            "risk": view.risk.as_ref().map(|r| json!({"scored_on": r.scored_on.to_string(), "model": r.model, "points": r.points,
+                "probability_of_default": format!("{}.{:04}%", r.pd_ppm / 10_000, r.pd_ppm % 10_000), "band": r.band,
+                "reasons": serde_json::from_str::<Value>(&r.reasons).unwrap_or(Value::Null)})),
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(());
@@ -194,6 +197,22 @@ pub fn loan(view: &LoanView, format: DocFormat, out: &mut impl Write) -> Result<
         s.class,
         s.class.label_zh()
     )?;
+    if let Some(r) = &view.risk {
+        let reasons: Vec<Value> = serde_json::from_str(&r.reasons).unwrap_or_default();
+        let words: Vec<String> =
+            reasons.iter().filter_map(|x| Some(format!("{} ({})", x["en"].as_str()?, x["zh"].as_str()?))).collect();
+        writeln!(
+            out,
+            "risk     {} points, {} band, {}.{:02}% chance of default next month (scored {}, {}){}",
+            r.points,
+            r.band,
+            r.pd_ppm / 10_000,
+            (r.pd_ppm % 10_000) / 100,
+            r.scored_on,
+            r.model,
+            if words.is_empty() { String::new() } else { format!("; because: {}", words.join("; ")) }
+        )?;
+    }
     if s.cap.forgone > Amount::ZERO {
         writeln!(
             out,

@@ -283,6 +283,31 @@ pub fn demo_desk(report: &DemoReport, out: &mut impl Write) -> Result<()> {
         k.dialled, k.allowed, k.blocked, k.connected, k.promises, k.disputes
     )?;
     compliance_summary(compliance, out)?;
+    let ew = &report.early_warning;
+    let rate = |(n, k): (usize, usize)| if n == 0 { "-".to_owned() } else { format!("{:.1}%", k as f64 * 100.0 / n as f64) };
+    writeln!(
+        out,
+        "  early warning: {} loan-scores at month ends; {} outreach messages to high-risk current loans",
+        ew.scored, ew.outreach
+    )?;
+    writeln!(
+        out,
+        "    high-risk current loans paying the next installment on time: with outreach (champion) {} of {} ({}), without (challenger) {} of {} ({})",
+        ew.champion.1,
+        ew.champion.0,
+        rate(ew.champion),
+        ew.challenger.1,
+        ew.challenger.0,
+        rate(ew.challenger)
+    )?;
+    if let Some(d) = &report.drift {
+        writeln!(
+            out,
+            "    latest drift against the training data: score PSI {:.3}{}",
+            d.points_psi,
+            if d.flagged() { " (flagged: above 0.25 — the book does not look like the training population)" } else { "" }
+        )?;
+    }
     desk_results(&report.arms, &report.agents, DocFormat::Table, out)
 }
 

@@ -92,6 +92,23 @@ pub enum RiskWhat {
         #[arg(long, value_enum, default_value = "table")]
         format: DocFormat,
     },
+    /// The book's monthly scoring runs: loans scored and the drift of the score and key
+    /// features against the training population (flagged above 0.25).
+    Drift {
+        #[arg(long, value_enum, default_value = "table")]
+        format: DocFormat,
+    },
+    /// How often the nightly batch scores the book: every N months, at month end.
+    Schedule {
+        #[arg(long)]
+        every_months: u32,
+    },
+    /// Run the month-end step (month rows, scores, drift) for a closed month-end date now;
+    /// the nightly batch runs it by itself.
+    ScoreBook {
+        #[arg(long)]
+        date: String,
+    },
     /// Population stability index between the scores of two files under one model.
     Psi {
         #[arg(long)]
@@ -104,9 +121,31 @@ pub enum RiskWhat {
     },
 }
 
-pub fn run(what: RiskWhat) -> Result<()> {
+pub fn run(db: &str, risk_model: Option<&std::path::Path>, what: RiskWhat) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match what {
+        RiskWhat::Drift { format } => {
+            let mut store = arrears_app::open(db)?;
+            let runs = store.read(|tx| tx.risk_runs())?;
+            drift_table(&runs, format, &mut out)?;
+        }
+        RiskWhat::Schedule { every_months } => {
+            anyhow::ensure!((1..=12).contains(&every_months), "--every-months: {every_months} must be 1 to 12");
+            let mut store = arrears_app::open(db)?;
+            store.transaction(|tx| tx.set_meta(arrears_app::risk::EVERY_MONTHS_KEY, &every_months.to_string()))?;
+            writeln!(out, "the book is scored every {every_months} month(s), at month end")?;
+        }
+        RiskWhat::ScoreBook { date } => {
+            let date = crate::parse_date("date", &date)?;
+            let mut store = arrears_app::open(db)?;
+            let business = store.read(|tx| tx.business_date())?;
+            anyhow::ensure!(business.is_some_and(|b| b >= date), "--date: {date} is not closed yet; run `arrears eod` first");
+            anyhow::ensure!(arrears_app::risk::is_month_end(date), "--date: {date} is not the last day of a month");
+            let started = std::time::Instant::now();
+            let report = arrears_app::risk::month_end(&mut store, date, &risk_config(risk_model)?)?;
+            print_month_end(&report);
+            writeln!(out, "  in {:.1?}", started.elapsed())?;
+        }
         RiskWhat::Train { data, model_out, kind, seed, include_protected, trained_on } => {
             let bytes = std::fs::read(&data).with_context(|| format!("cannot read {}", data.display()))?;
             let dataset = read(&bytes, &data, true)?;
@@ -263,6 +302,75 @@ fn cross_validate(
             "{}",
             serde_json::json!({"kind": format!("{:?}", opts.kind).to_lowercase(), "folds": rows, "auc": auc, "ks": ks, "gini": metrics::gini(auc), "train_seconds": secs, "seed": seed, "include_protected": include_protected})
         )?,
+    }
+    Ok(())
+}
+
+/// The model the batch scores with: `--risk-model FILE`, or the shipped boosted trees.
+pub fn risk_config(path: Option<&std::path::Path>) -> Result<arrears_app::risk::RiskConfig> {
+    match path {
+        None => Ok(arrears_app::risk::RiskConfig::shipped()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("--risk-model: cannot read {}", p.display()))?;
+            arrears_app::risk::RiskConfig::from_json(&text).with_context(|| format!("--risk-model: {}", p.display()))
+        }
+    }
+}
+
+/// One line about a month-end step (nothing when the date ended no month).
+pub fn print_month_end(r: &arrears_app::risk::RiskReport) {
+    let Some(month) = &r.month else { return };
+    if r.already_done {
+        println!("{month}: month-end scoring already done");
+        return;
+    }
+    let bands: Vec<String> = r.by_band.iter().map(|(b, n)| format!("{b} {n}")).collect();
+    let drift = r.drift.as_ref().map_or(String::new(), |d| {
+        format!("; drift: score PSI {:.3}{}", d.points_psi, if d.flagged() { " — FLAGGED (above 0.25)" } else { "" })
+    });
+    println!(
+        "{month}: {} loan months recorded, {} loans scored{}{drift}",
+        r.months_recorded,
+        r.scored,
+        if bands.is_empty() { String::new() } else { format!(" ({})", bands.join(", ")) }
+    );
+}
+
+fn drift_table(runs: &[arrears_store::RiskRunRow], format: DocFormat, out: &mut impl Write) -> Result<()> {
+    let parsed: Vec<(&arrears_store::RiskRunRow, Option<arrears_risk::Drift>)> =
+        runs.iter().map(|r| (r, r.drift.as_deref().and_then(|d| serde_json::from_str(d).ok()))).collect();
+    match format {
+        DocFormat::Json => {
+            let rows: Vec<serde_json::Value> = parsed
+                .iter()
+                .map(|(r, d)| {
+                    serde_json::json!({"month": r.month, "run_on": r.run_on.to_string(), "status": r.status, "model": r.model,
+                        "loans": r.loans, "drift": d, "flagged": d.as_ref().is_some_and(arrears_risk::Drift::flagged)})
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::to_string(&rows)?)?;
+        }
+        DocFormat::Table => {
+            writeln!(out, "{:<8} {:<10} {:>8}  {:>9}  features (PSI)", "month", "run on", "loans", "score PSI")?;
+            for (r, d) in &parsed {
+                match d {
+                    None => writeln!(out, "{:<8} {:<10} {:>8}  {:>9}  ({})", r.month, r.run_on, r.loans, "-", r.status)?,
+                    Some(d) => {
+                        let features: Vec<String> = d.features_psi.iter().map(|(n, p)| format!("{n} {p:.3}")).collect();
+                        writeln!(
+                            out,
+                            "{:<8} {:<10} {:>8}  {:>9.3}  {}{}",
+                            r.month,
+                            r.run_on,
+                            r.loans,
+                            d.points_psi,
+                            features.join(", "),
+                            if d.flagged() { "  FLAGGED" } else { "" }
+                        )?;
+                    }
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -26,4 +26,6 @@ pub mod sha256;
 
 pub use data::{DataError, Dataset, Record};
 pub use features::{Delay, Month, Reason, Snapshot};
-pub use model::{ModelCard, ModelKind, RiskModel, Score, TrainError, TrainOptions};
+pub use model::{
+    Distribution, Drift, ModelCard, ModelKind, Reference, RiskModel, Score, TrainError, TrainOptions, DRIFT_FEATURES,
+};

@@ -126,15 +126,29 @@ pub fn decile_edges(reference: &[f64]) -> Vec<f64> {
 /// (bin k holds values ≤ edges[k] and above the edge before; the last bin everything above):
 /// Σ (a − e)·ln(a / e) over the bins' shares, each share floored at [`PSI_FLOOR`].
 pub fn psi_with_edges(expected: &[f64], actual: &[f64], edges: &[f64]) -> f64 {
-    let shares = |xs: &[f64]| {
-        let mut counts = vec![0usize; edges.len() + 1];
-        for &x in xs {
-            counts[edges.partition_point(|&e| e < x)] += 1;
-        }
-        let n = xs.len().max(1) as f64;
-        counts.into_iter().map(move |c| (c as f64 / n).max(PSI_FLOOR)).collect::<Vec<_>>()
-    };
-    shares(expected).iter().zip(shares(actual)).map(|(e, a)| (a - e) * (a / e).ln()).sum()
+    psi_of_shares(&bin_shares(expected, edges), &bin_shares(actual, edges))
+}
+
+/// The share of `xs` in each bin cut by `edges` (see [`psi_with_edges`]), unfloored.
+pub fn bin_shares(xs: &[f64], edges: &[f64]) -> Vec<f64> {
+    let mut counts = vec![0usize; edges.len() + 1];
+    for &x in xs {
+        counts[edges.partition_point(|&e| e < x)] += 1;
+    }
+    let n = xs.len().max(1) as f64;
+    counts.into_iter().map(|c| c as f64 / n).collect()
+}
+
+/// PSI between two lists of bin shares (each share floored at [`PSI_FLOOR`]).
+pub fn psi_of_shares(expected: &[f64], actual: &[f64]) -> f64 {
+    expected
+        .iter()
+        .zip(actual)
+        .map(|(&e, &a)| {
+            let (e, a) = (e.max(PSI_FLOOR), a.max(PSI_FLOOR));
+            (a - e) * (a / e).ln()
+        })
+        .sum()
 }
 
 /// PSI over the deciles of the expected sample. Above 0.25 is a shift worth acting on.

@@ -93,6 +93,58 @@ pub enum Body {
 pub struct RiskModel {
     pub card: ModelCard,
     pub model: Body,
+    /// The training population's distributions, for drift; absent in files from before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
+}
+
+/// The features whose drift is reported beside the score's.
+pub const DRIFT_FEATURES: [&str; 5] = ["delay_current", "months_late_6m", "pay_ratio_3m", "utilisation", "credit_line"];
+
+/// A distribution as decile bins of a reference sample: the edges and each bin's share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    pub edges: Vec<f64>,
+    pub shares: Vec<f64>,
+}
+
+impl Distribution {
+    pub fn of(sample: &[f64]) -> Distribution {
+        let edges = metrics::decile_edges(sample);
+        let shares = metrics::bin_shares(sample, &edges);
+        Distribution { edges, shares }
+    }
+
+    /// PSI of `actual` against this distribution.
+    pub fn psi(&self, actual: &[f64]) -> f64 {
+        metrics::psi_of_shares(&self.shares, &metrics::bin_shares(actual, &self.edges))
+    }
+}
+
+/// What the training population looked like: its points and its key features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    pub points: Distribution,
+    /// By feature name, in [`DRIFT_FEATURES`] order.
+    pub features: Vec<(String, Distribution)>,
+}
+
+/// How far a scored population has moved from the training one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    pub rows: usize,
+    pub points_psi: f64,
+    pub features_psi: Vec<(String, f64)>,
+}
+
+impl Drift {
+    /// The usual threshold of a shift worth acting on.
+    pub const FLAG: f64 = 0.25;
+
+    /// Whether the score or any key feature drifted past [`Drift::FLAG`].
+    pub fn flagged(&self) -> bool {
+        self.points_psi > Self::FLAG || self.features_psi.iter().any(|(_, p)| *p > Self::FLAG)
+    }
 }
 
 /// A loan's score: probability of default, points (higher is safer, 600 at odds 50:1, 20 to
@@ -183,7 +235,20 @@ impl RiskModel {
                 parameters,
             },
             model,
+            reference: None,
         };
+        let points: Vec<f64> = rows.iter().map(|r| m.points_of(r) as f64).collect();
+        m.reference = Some(Reference {
+            points: Distribution::of(&points),
+            features: DRIFT_FEATURES
+                .iter()
+                .map(|name| {
+                    let k = features::index_of(name).expect("drift features are features");
+                    let column: Vec<f64> = rows.iter().map(|r| r[k]).collect();
+                    ((*name).to_owned(), Distribution::of(&column))
+                })
+                .collect(),
+        });
         let scores: Vec<f64> = rows.iter().map(|r| m.probability_of(r)).collect();
         m.card.training_metrics = metrics::summary(&scores, &bad).expect("two classes checked");
         if let Body::Gbdt(g) = &m.model {
@@ -212,15 +277,52 @@ impl RiskModel {
         self.probability_of(&features::compute(snapshot))
     }
 
+    fn points_of(&self, row: &[f64]) -> i64 {
+        let points = match &self.model {
+            Body::Scorecard(s) => s.points(row),
+            Body::Gbdt(_) => Scaling::default().points(self.logit_of(row)),
+        };
+        points.round() as i64
+    }
+
+    /// Drift of a scored population (its points and feature rows, in [`FEATURES`] order)
+    /// against the training population; `None` for a model without a reference or no rows.
+    pub fn drift(&self, points: &[f64], rows: &[Vec<f64>]) -> Option<Drift> {
+        let columns = DRIFT_FEATURES
+            .iter()
+            .filter_map(|name| {
+                let k = features::index_of(name)?;
+                Some(((*name).to_owned(), rows.iter().map(|r| r[k]).collect()))
+            })
+            .collect();
+        self.drift_of_columns(points, &columns)
+    }
+
+    /// [`RiskModel::drift`] from the scored points and the [`DRIFT_FEATURES`] columns by name
+    /// (a caller that keeps only those need not keep whole feature rows).
+    pub fn drift_of_columns(&self, points: &[f64], columns: &std::collections::BTreeMap<String, Vec<f64>>) -> Option<Drift> {
+        let reference = self.reference.as_ref()?;
+        if points.is_empty() {
+            return None;
+        }
+        let features_psi =
+            reference.features.iter().filter_map(|(name, dist)| Some((name.clone(), dist.psi(columns.get(name)?)))).collect();
+        Some(Drift { rows: points.len(), points_psi: reference.points.psi(points), features_psi })
+    }
+
+    /// The values of the [`DRIFT_FEATURES`] in a feature row, in that order.
+    pub fn drift_values(row: &[f64]) -> Vec<f64> {
+        DRIFT_FEATURES.iter().map(|name| features::index_of(name).map_or(f64::NAN, |k| row[k])).collect()
+    }
+
     /// Probability, points and reasons of one snapshot.
     pub fn score(&self, snapshot: &Snapshot) -> Score {
         let row = features::compute(snapshot);
-        let logit = self.logit_of(&row);
-        let (points, reasons) = match &self.model {
-            Body::Scorecard(s) => (s.points(&row), s.reasons(&row)),
-            Body::Gbdt(g) => (Scaling::default().points(logit), g.reasons(&row)),
+        let reasons = match &self.model {
+            Body::Scorecard(s) => s.reasons(&row),
+            Body::Gbdt(g) => g.reasons(&row),
         };
-        Score { probability: crate::logistic::sigmoid(logit), points: points.round() as i64, reasons }
+        Score { probability: self.probability_of(&row), points: self.points_of(&row), reasons }
     }
 
     /// AUC, KS, Gini and the calibration table on labelled rows; `None` with a single class.

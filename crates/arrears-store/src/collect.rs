@@ -686,6 +686,15 @@ impl Tx<'_> {
         rows.first().map(|r| r.text(0).map(str::to_owned)).transpose()
     }
 
+    /// Loans sent an allowed contact with `template` for business date `date`.
+    pub fn contacted_loans(&mut self, date: Date, template: &str) -> Result<Vec<i64>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT DISTINCT loan_seq FROM contacts WHERE business_date = $1 AND template = $2 AND decision = 'allowed' ORDER BY loan_seq",
+            &[date.to_string().into(), template.into()],
+        )?;
+        rows.iter().map(|r| r.int(0)).collect()
+    }
+
     /// Messages by status.
     pub fn outbox_counts(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = self.conn.query("SELECT status, count(*) FROM outbox GROUP BY status ORDER BY status", &[])?;

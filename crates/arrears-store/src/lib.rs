@@ -9,6 +9,7 @@
 
 pub mod collect;
 pub mod conn;
+pub mod risk;
 
 use std::fmt::Write as _;
 
@@ -22,18 +23,25 @@ pub use collect::{
 };
 pub use conn::{Backend, Value};
 use conn::{Conn, PgConn, Row, SqliteConn};
+pub use risk::{MonthRow, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 /// The schema version that added `loans.reference_due`, filled in for existing loans by code.
 const REFERENCE_DUE_VERSION: i64 = 2;
 /// Rows per multi-row INSERT: below SQLite's and PostgreSQL's parameter limits for every table.
 const INSERT_CHUNK: usize = 400;
 
-const MIGRATIONS_SQLITE: &[&str] =
-    &[include_str!("../migrations/sqlite/0001_init.sql"), include_str!("../migrations/sqlite/0002_collections.sql")];
-const MIGRATIONS_POSTGRES: &[&str] =
-    &[include_str!("../migrations/postgres/0001_init.sql"), include_str!("../migrations/postgres/0002_collections.sql")];
+const MIGRATIONS_SQLITE: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/sqlite/0002_collections.sql"),
+    include_str!("../migrations/sqlite/0003_risk.sql"),
+];
+const MIGRATIONS_POSTGRES: &[&str] = &[
+    include_str!("../migrations/postgres/0001_init.sql"),
+    include_str!("../migrations/postgres/0002_collections.sql"),
+    include_str!("../migrations/postgres/0003_risk.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -102,7 +102,11 @@ story!(stored_states_are_the_pure_replay_of_their_payments, |db: &TestDb| {
             s.with(Box::new(arrears_channels::file::FileSender::new(*c, dir.join(format!("{}.jsonl", c.code())))))
         });
     std::fs::create_dir_all(&dir).unwrap();
-    let desk = arrears_app::demo_desk::Desk { config: arrears_app::collect::CollectConfig::shipped(), senders };
+    let desk = arrears_app::demo_desk::Desk {
+        config: arrears_app::collect::CollectConfig::shipped(),
+        senders,
+        risk: arrears_app::risk::RiskConfig::shipped(),
+    };
     let report = demo::run(&mut store, options, Some(&desk), |_, _| ()).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     let compliance = report.compliance.as_ref().expect("the desk ran");

@@ -147,3 +147,41 @@ fn gbdt_reasons_add_up_to_the_score() {
     assert!(!reasons.is_empty() && reasons.len() <= 3);
     assert!(reasons.iter().all(|r| r.impact > 0.0 && !r.en.is_empty() && !r.zh.is_empty()));
 }
+
+#[test]
+fn drift_is_small_on_the_training_population_and_flagged_on_a_shifted_one() {
+    let data = read_csv(real_sample(3_000).as_bytes()).unwrap();
+    let model = RiskModel::train(&data, &TrainOptions::new(ModelKind::Scorecard), &provenance()).unwrap();
+    let reference = model.reference.as_ref().expect("training records the reference");
+    assert_eq!(reference.features.len(), arrears_risk::DRIFT_FEATURES.len());
+    let score_all = |d: &Dataset| -> (Vec<f64>, Vec<Vec<f64>>) {
+        let rows: Vec<Vec<f64>> = d.records.iter().map(|r| compute(&r.snapshot).to_vec()).collect();
+        let points = d.records.iter().map(|r| model.score(&r.snapshot).points as f64).collect();
+        (points, rows)
+    };
+    let (points, rows) = score_all(&data);
+    let same = model.drift(&points, &rows).unwrap();
+    assert!(same.points_psi < 0.01 && !same.flagged(), "{same:?}");
+    // Everyone two months late with nothing paid: a population the model never saw.
+    let shifted: Vec<_> = data
+        .records
+        .iter()
+        .map(|r| {
+            let mut s = r.snapshot.clone();
+            for m in &mut s.months {
+                m.status = arrears_risk::Delay::new(2).unwrap();
+                m.paid_minor = 0;
+            }
+            s
+        })
+        .collect();
+    let rows: Vec<Vec<f64>> = shifted.iter().map(|s| compute(s).to_vec()).collect();
+    let points: Vec<f64> = shifted.iter().map(|s| model.score(s).points as f64).collect();
+    let moved = model.drift(&points, &rows).unwrap();
+    assert!(moved.flagged() && moved.points_psi > 0.25, "{moved:?}");
+    let delay = moved.features_psi.iter().find(|(n, _)| n == "delay_current").unwrap().1;
+    assert!(delay > 0.25, "{moved:?}");
+    // The reference survives the model file.
+    let again = RiskModel::from_json(&model.to_json()).unwrap();
+    assert_eq!(again.reference, model.reference);
+}

@@ -1,0 +1,240 @@
+//! Early warning in the nightly batch. At each month's end every active loan's month is
+//! recorded (its status, what it owed, what it paid: the training data's monthly statuses),
+//! and, at the configured frequency, every active loan is scored from its last six months with
+//! the configured model: points, probability of default, band and the reasons in plain words.
+//! The run ends with the drift of the scored population (PSI of the points and of the key
+//! features) against the model's training population, flagged above 0.25.
+//!
+//! Amounts reach the model in whole currency units, as the training data's are; the borrower's
+//! age is not stored, so every loan is scored at [`AGE_UNKNOWN`].
+
+use std::collections::BTreeMap;
+
+use arrears_core::{Date, LoanState};
+use arrears_risk::features::{compute, MONTHS};
+use arrears_risk::{Delay, Drift, Month, RiskModel, Snapshot};
+use arrears_store::{LoanRecord, MonthRow, RawLoan, ScoreRow, Store, Tx};
+
+use crate::{AppError, SYSTEM_ACTOR};
+
+/// The age every loan is scored at: the training population's median.
+pub const AGE_UNKNOWN: u32 = 34;
+/// A probability of default at or above this is the `high` band …
+pub const HIGH_PD: f64 = 0.35;
+/// … at or above this `medium`, and below it `low`.
+pub const MEDIUM_PD: f64 = 0.15;
+/// Loans per transaction of the month-end step.
+const PARTITION: i64 = 5_000;
+/// The meta key of the scoring frequency, in months.
+pub const EVERY_MONTHS_KEY: &str = "risk.every_months";
+
+/// The model the batch scores with.
+#[derive(Debug, Clone)]
+pub struct RiskConfig {
+    pub model: RiskModel,
+    /// What the score rows record: `kind@trained_on/sha256 prefix of the data`.
+    pub label: String,
+}
+
+impl RiskConfig {
+    /// The gradient-boosted model shipped in `models/gbdt.json`.
+    pub fn shipped() -> RiskConfig {
+        RiskConfig::from_json(include_str!("../../../models/gbdt.json")).expect("the shipped model loads")
+    }
+
+    pub fn from_json(text: &str) -> Result<RiskConfig, AppError> {
+        let model = RiskModel::from_json(text).map_err(|e| AppError::invalid("model", e.to_string()))?;
+        let kind = serde_json::to_value(model.card.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let label = format!("{kind}@{}/{}", model.card.trained_on, model.card.data_sha256.get(..12).unwrap_or(""));
+        Ok(RiskConfig { model, label })
+    }
+}
+
+/// The band of a probability of default.
+pub fn band(pd: f64) -> &'static str {
+    if pd >= HIGH_PD {
+        "high"
+    } else if pd >= MEDIUM_PD {
+        "medium"
+    } else {
+        "low"
+    }
+}
+
+/// Whether `date` is the last day of its month.
+pub fn is_month_end(date: Date) -> bool {
+    date.add_days(1).month() != date.month()
+}
+
+/// `YYYY-MM` of a date.
+pub fn month_key(date: Date) -> String {
+    format!("{:04}-{:02}", date.year(), date.month())
+}
+
+/// What the month-end step did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RiskReport {
+    /// `None` when the date is not a month end (nothing to do).
+    pub month: Option<String>,
+    pub already_done: bool,
+    pub months_recorded: usize,
+    pub scored: usize,
+    pub by_band: BTreeMap<String, usize>,
+    pub drift: Option<Drift>,
+}
+
+/// A loan's month, as a card statement reads: its status on `end`; the month's statement (the
+/// installments that fell due in the month, paid or not, and whatever of earlier ones is still
+/// unpaid); and what was paid since `start`.
+pub fn month_row(loan: &LoanRecord, state: &LoanState, start: Date, end: Date, paid: i64) -> MonthRow {
+    let status = if state.dpd > 0 {
+        Delay::from_dpd_days(state.dpd).code()
+    } else if state.installments.iter().any(|i| i.due_date >= start && i.due_date <= end) || paid > 0 {
+        Delay::PAID_IN_FULL.code()
+    } else {
+        Delay::NOTHING_DUE.code()
+    };
+    let billed: i64 =
+        state.installments.iter().filter(|i| i.due_date >= start && i.due_date <= end).map(|i| i.charged.total().0).sum();
+    let arrears: i64 = state.installments.iter().filter(|i| i.due_date < start).map(|i| i.outstanding().total().0).sum();
+    MonthRow { loan_seq: loan.seq, month: month_key(end), status: i64::from(status), due: billed + arrears, paid }
+}
+
+/// The snapshot of the last six months (the latest first), with months before the loan's
+/// first one shown as nothing due; amounts in whole units.
+pub fn snapshot(loan: &LoanRecord, months: &[MonthRow]) -> Snapshot {
+    let mut out = [Month { status: Delay::NOTHING_DUE, due_minor: 0, paid_minor: 0 }; MONTHS];
+    for (slot, m) in out.iter_mut().zip(months.iter().rev()) {
+        *slot = Month {
+            status: Delay::new(m.status as i8).unwrap_or(Delay::NOTHING_DUE),
+            due_minor: m.due / 100,
+            paid_minor: m.paid / 100,
+        };
+    }
+    Snapshot { months: out, credit_line_minor: loan.terms.principal().0 / 100, age_years: AGE_UNKNOWN, sex: None, marriage: None }
+}
+
+/// Whether the month ending on `date` is a scoring month for a frequency of `every` months.
+fn scores_this_month(date: Date, every: u32) -> bool {
+    (date.year() as u32 * 12 + date.month() - 1) % every.max(1) == 0
+}
+
+/// The month-end step for the closed business date `date`; nothing unless it ends a month.
+/// Running it again for a month it finished changes nothing; a run cut short carries on.
+pub fn month_end(store: &mut Store, date: Date, config: &RiskConfig) -> Result<RiskReport, AppError> {
+    if !is_month_end(date) {
+        return Ok(RiskReport::default());
+    }
+    let month = month_key(date);
+    let mut report = RiskReport { month: Some(month.clone()), ..RiskReport::default() };
+    let (status, every) = store.read(|tx| Ok::<_, AppError>((tx.risk_run(&month)?, tx.meta(EVERY_MONTHS_KEY)?)))?;
+    if status.as_deref() == Some("done") {
+        report.already_done = true;
+        return Ok(report);
+    }
+    let every: u32 = every.and_then(|v| v.parse().ok()).unwrap_or(1);
+    let scoring = scores_this_month(date, every);
+    store.transaction(|tx| tx.record_risk_run(&month, date, "running", &config.label, 0, None))?;
+    let start = Date::from_ymd(date.year(), date.month(), 1).expect("the first of a month");
+    let history_after = month_key(start.add_months(-(MONTHS as i32)).add_days(-1));
+    let mut after = 0;
+    loop {
+        let part = store.transaction(|tx| -> Result<Option<(i64, usize, Vec<ScoreRow>)>, AppError> {
+            let raw = tx.active_loans_page(after, PARTITION)?;
+            let loans: Vec<LoanRecord> = raw.iter().map(RawLoan::decode).collect::<Result<_, _>>()?;
+            let Some(last) = loans.last().map(|l| l.seq) else { return Ok(None) };
+            let (rows, scores) = score_partition(tx, &loans, start, date, scoring, &history_after, config)?;
+            Ok(Some((last, rows, scores)))
+        })?;
+        let Some((last, rows, scores)) = part else { break };
+        after = last;
+        report.months_recorded += rows;
+        report.scored += scores.len();
+        for s in &scores {
+            *report.by_band.entry(s.band.clone()).or_default() += 1;
+        }
+    }
+    if scoring {
+        report.drift = drift(store, date, &config.model)?;
+    }
+    let drift_json = report.drift.as_ref().map(|d| serde_json::to_string(d).expect("drift serialises"));
+    store.transaction(|tx| {
+        tx.record_risk_run(&month, date, "done", &config.label, report.scored as i64, drift_json.as_deref())?;
+        tx.audit(
+            date,
+            SYSTEM_ACTOR,
+            "risk-month-end",
+            &month,
+            &format!("{{\"months\":{},\"scored\":{}}}", report.months_recorded, report.scored),
+        )?;
+        Ok::<_, AppError>(())
+    })?;
+    Ok(report)
+}
+
+/// Records the month of each loan and scores them; returns the rows recorded and the scores.
+fn score_partition(
+    tx: &mut Tx<'_>,
+    loans: &[LoanRecord],
+    start: Date,
+    end: Date,
+    scoring: bool,
+    history_after: &str,
+    config: &RiskConfig,
+) -> Result<(usize, Vec<ScoreRow>), AppError> {
+    let seqs: Vec<i64> = loans.iter().map(|l| l.seq).collect();
+    let paid = tx.paid_by_loan(&seqs, start, end)?;
+    let mut rows = Vec::with_capacity(loans.len());
+    for loan in loans {
+        let mut state = loan.state.clone();
+        if state.as_of < end {
+            state.advance(&loan.terms, end)?;
+        }
+        rows.push(month_row(loan, &state, start, end, paid.get(&loan.seq).copied().unwrap_or(0)));
+    }
+    tx.add_months(&rows)?;
+    if !scoring {
+        return Ok((rows.len(), Vec::new()));
+    }
+    let history = tx.months_of(&seqs, history_after)?;
+    let scores: Vec<ScoreRow> = loans
+        .iter()
+        .map(|loan| {
+            let months = history.get(&loan.seq).map_or(&[][..], Vec::as_slice);
+            let snap = snapshot(loan, months);
+            let score = config.model.score(&snap);
+            ScoreRow {
+                loan_seq: loan.seq,
+                scored_on: end,
+                model: config.label.clone(),
+                points: score.points,
+                pd_ppm: (score.probability * 1e6).round().clamp(0.0, 1e6) as i64,
+                band: band(score.probability).to_owned(),
+                reasons: serde_json::to_string(&score.reasons).expect("reasons serialise"),
+                features: serde_json::to_string(&RiskModel::drift_values(&compute(&snap))).expect("numbers serialise"),
+            }
+        })
+        .collect();
+    tx.add_scores(&scores)?;
+    Ok((rows.len(), scores))
+}
+
+/// The drift of the population scored on `date` against the model's training population.
+fn drift(store: &mut Store, date: Date, model: &RiskModel) -> Result<Option<Drift>, AppError> {
+    let mut points = Vec::new();
+    let mut columns: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut after = 0;
+    loop {
+        let page = store.read(|tx| tx.scores_on(date, after, 20_000))?;
+        let Some(last) = page.last() else { break };
+        after = last.loan_seq;
+        for s in page {
+            points.push(s.points as f64);
+            let values: Vec<f64> = serde_json::from_str(&s.features).unwrap_or_default();
+            for (name, v) in arrears_risk::DRIFT_FEATURES.iter().zip(values) {
+                columns.entry((*name).to_owned()).or_default().push(v);
+            }
+        }
+    }
+    Ok(model.drift_of_columns(&points, &columns))
+}

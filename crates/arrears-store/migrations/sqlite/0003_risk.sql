@@ -1,0 +1,38 @@
+-- Arrears schema, version 3, for SQLite: each loan's month-end performance (the input of
+-- behavioural scoring, as the training data's monthly statuses), its risk scores, and the
+-- monthly scoring runs with the population's drift.
+
+CREATE TABLE loan_months (
+    loan_seq INTEGER NOT NULL REFERENCES loans(seq),
+    month    TEXT NOT NULL,
+    -- -2 nothing due, -1 paid in full, 0 current with a balance, 1..9 months late
+    status   INTEGER NOT NULL CHECK (status BETWEEN -2 AND 9),
+    -- what was owed at the month's end, and what was paid during it (minor units)
+    due      INTEGER NOT NULL,
+    paid     INTEGER NOT NULL CHECK (paid >= 0),
+    PRIMARY KEY (loan_seq, month)
+);
+
+CREATE TABLE risk_scores (
+    loan_seq  INTEGER NOT NULL REFERENCES loans(seq),
+    scored_on TEXT NOT NULL,
+    model     TEXT NOT NULL,
+    points    INTEGER NOT NULL,
+    -- probability of default in parts per million
+    pd_ppm    INTEGER NOT NULL CHECK (pd_ppm BETWEEN 0 AND 1000000),
+    band      TEXT NOT NULL CHECK (band IN ('low', 'medium', 'high')),
+    reasons   TEXT NOT NULL,
+    -- the values of the features whose drift is watched, as a JSON array
+    features  TEXT NOT NULL,
+    PRIMARY KEY (loan_seq, scored_on)
+);
+CREATE INDEX risk_scores_date ON risk_scores (scored_on);
+
+CREATE TABLE risk_runs (
+    month  TEXT PRIMARY KEY,
+    run_on TEXT NOT NULL,
+    status TEXT NOT NULL,
+    model  TEXT NOT NULL,
+    loans  INTEGER NOT NULL,
+    drift  TEXT
+);

@@ -1,0 +1,264 @@
+//! Queries of behavioural scoring: month-end performance rows, risk scores and scoring runs.
+
+use std::collections::BTreeMap;
+
+use arrears_core::Date;
+
+use crate::conn::{Row, Value};
+use crate::{parse_date, StoreError, Tx};
+
+/// A loan's performance in one month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthRow {
+    pub loan_seq: i64,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// -2 nothing due, -1 paid in full, 0 current with a balance, 1..9 months late.
+    pub status: i64,
+    pub due: i64,
+    pub paid: i64,
+}
+
+/// A loan's risk score on a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreRow {
+    pub loan_seq: i64,
+    pub scored_on: Date,
+    pub model: String,
+    pub points: i64,
+    pub pd_ppm: i64,
+    pub band: String,
+    /// JSON: the reasons, in English and Chinese.
+    pub reasons: String,
+    /// JSON array: the values of the watched features.
+    pub features: String,
+}
+
+/// A monthly scoring run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskRunRow {
+    /// `YYYY-MM`, the month that ended.
+    pub month: String,
+    pub run_on: Date,
+    pub status: String,
+    pub model: String,
+    pub loans: i64,
+    /// JSON of the population's drift against the training data.
+    pub drift: Option<String>,
+}
+
+const SCORE_COLUMNS: &str = "loan_seq, scored_on, model, points, pd_ppm, band, reasons, features";
+/// Parameters per `IN (…)` list.
+const IN_CHUNK: usize = 500;
+
+fn score_from_row(r: &Row) -> Result<ScoreRow, StoreError> {
+    Ok(ScoreRow {
+        loan_seq: r.int(0)?,
+        scored_on: parse_date(r.text(1)?)?,
+        model: r.text(2)?.to_owned(),
+        points: r.int(3)?,
+        pd_ppm: r.int(4)?,
+        band: r.text(5)?.to_owned(),
+        reasons: r.text(6)?.to_owned(),
+        features: r.text(7)?.to_owned(),
+    })
+}
+
+fn in_list(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+impl Tx<'_> {
+    /// Up to `limit` active loans after `after_seq`, in sequence order, as raw rows (decoded
+    /// by the caller, on its worker threads).
+    pub fn active_loans_page(&mut self, after_seq: i64, limit: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
+        let rows = self.conn.query(
+            &format!("SELECT {} FROM loans WHERE status = 'active' AND seq > $1 ORDER BY seq LIMIT $2", crate::LOAN_COLUMNS),
+            &[after_seq.into(), limit.into()],
+        )?;
+        Ok(rows.into_iter().map(crate::RawLoan).collect())
+    }
+
+    /// Records month rows; a row already recorded for its loan and month is left as it was.
+    pub fn add_months(&mut self, rows: &[MonthRow]) -> Result<(), StoreError> {
+        let values = rows
+            .iter()
+            .map(|m| {
+                vec![
+                    Value::from(m.loan_seq),
+                    Value::from(m.month.as_str()),
+                    Value::from(m.status),
+                    Value::from(m.due),
+                    Value::from(m.paid),
+                ]
+            })
+            .collect();
+        self.insert_rows_with(
+            "loan_months",
+            &["loan_seq", "month", "status", "due", "paid"],
+            values,
+            " ON CONFLICT (loan_seq, month) DO NOTHING",
+        )
+    }
+
+    /// The month rows of the loans in `seqs` for months after `after` (`YYYY-MM`), by loan,
+    /// oldest first.
+    pub fn months_of(&mut self, seqs: &[i64], after: &str) -> Result<BTreeMap<i64, Vec<MonthRow>>, StoreError> {
+        let mut out: BTreeMap<i64, Vec<MonthRow>> = BTreeMap::new();
+        for chunk in seqs.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT loan_seq, month, status, due, paid FROM loan_months WHERE month > $1 AND loan_seq IN ({}) \
+                 ORDER BY loan_seq, month",
+                in_list(2, chunk.len())
+            );
+            let mut params = vec![Value::from(after)];
+            params.extend(chunk.iter().map(|&s| Value::from(s)));
+            for r in self.conn.query(&sql, &params)? {
+                let row = MonthRow {
+                    loan_seq: r.int(0)?,
+                    month: r.text(1)?.to_owned(),
+                    status: r.int(2)?,
+                    due: r.int(3)?,
+                    paid: r.int(4)?,
+                };
+                out.entry(row.loan_seq).or_default().push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Posted payments of the loans in `seqs` with value dates in `from..=to`, summed by loan.
+    pub fn paid_by_loan(&mut self, seqs: &[i64], from: Date, to: Date) -> Result<BTreeMap<i64, i64>, StoreError> {
+        let mut out = BTreeMap::new();
+        for chunk in seqs.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT loan_seq, CAST(SUM(amount) AS BIGINT) FROM payments WHERE status = 'posted' AND value_date >= $1 \
+                 AND value_date <= $2 AND loan_seq IN ({}) GROUP BY loan_seq",
+                in_list(3, chunk.len())
+            );
+            let mut params = vec![Value::from(from.to_string()), Value::from(to.to_string())];
+            params.extend(chunk.iter().map(|&s| Value::from(s)));
+            for r in self.conn.query(&sql, &params)? {
+                out.insert(r.int(0)?, r.int(1)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records scores; a loan already scored on that date keeps its first score.
+    pub fn add_scores(&mut self, scores: &[ScoreRow]) -> Result<(), StoreError> {
+        let values = scores
+            .iter()
+            .map(|s| {
+                vec![
+                    Value::from(s.loan_seq),
+                    Value::from(s.scored_on.to_string()),
+                    Value::from(s.model.as_str()),
+                    Value::from(s.points),
+                    Value::from(s.pd_ppm),
+                    Value::from(s.band.as_str()),
+                    Value::from(s.reasons.as_str()),
+                    Value::from(s.features.as_str()),
+                ]
+            })
+            .collect();
+        let columns: Vec<&str> = SCORE_COLUMNS.split(", ").collect();
+        self.insert_rows_with("risk_scores", &columns, values, " ON CONFLICT (loan_seq, scored_on) DO NOTHING")
+    }
+
+    /// The latest score of a loan.
+    pub fn latest_score(&mut self, loan_seq: i64) -> Result<Option<ScoreRow>, StoreError> {
+        let rows = self.conn.query(
+            &format!("SELECT {SCORE_COLUMNS} FROM risk_scores WHERE loan_seq = $1 ORDER BY scored_on DESC LIMIT 1"),
+            &[loan_seq.into()],
+        )?;
+        rows.first().map(score_from_row).transpose()
+    }
+
+    /// The band of each loan in `seqs` at its latest score.
+    pub fn latest_bands(&mut self, seqs: &[i64]) -> Result<BTreeMap<i64, String>, StoreError> {
+        let mut out = BTreeMap::new();
+        for chunk in seqs.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT r.loan_seq, r.band FROM risk_scores r WHERE r.loan_seq IN ({}) \
+                 AND r.scored_on = (SELECT MAX(s.scored_on) FROM risk_scores s WHERE s.loan_seq = r.loan_seq)",
+                in_list(1, chunk.len())
+            );
+            let params: Vec<Value> = chunk.iter().map(|&s| Value::from(s)).collect();
+            for r in self.conn.query(&sql, &params)? {
+                out.insert(r.int(0)?, r.text(1)?.to_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` scores of `date` after loan `after_seq`, in loan order.
+    pub fn scores_on(&mut self, date: Date, after_seq: i64, limit: i64) -> Result<Vec<ScoreRow>, StoreError> {
+        let rows = self.conn.query(
+            &format!("SELECT {SCORE_COLUMNS} FROM risk_scores WHERE scored_on = $1 AND loan_seq > $2 ORDER BY loan_seq LIMIT $3"),
+            &[date.to_string().into(), after_seq.into(), limit.into()],
+        )?;
+        rows.iter().map(score_from_row).collect()
+    }
+
+    /// Loans whose latest score on a date was `band` while the month just ended found them
+    /// current (paid in full or nothing due): `(loan_seq, scored_on)`.
+    pub fn current_loans_scored(&mut self, band: &str) -> Result<Vec<(i64, Date)>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT r.loan_seq, r.scored_on FROM risk_scores r JOIN loan_months m \
+             ON m.loan_seq = r.loan_seq AND m.month = SUBSTR(r.scored_on, 1, 7) \
+             WHERE r.band = $1 AND m.status < 0 ORDER BY r.loan_seq, r.scored_on",
+            &[band.into()],
+        )?;
+        rows.iter().map(|r| Ok((r.int(0)?, parse_date(r.text(1)?)?))).collect()
+    }
+
+    /// The status of the scoring run of `month` (`YYYY-MM`), if any.
+    pub fn risk_run(&mut self, month: &str) -> Result<Option<String>, StoreError> {
+        let rows = self.conn.query("SELECT status FROM risk_runs WHERE month = $1", &[month.into()])?;
+        rows.first().map(|r| r.text(0).map(str::to_owned)).transpose()
+    }
+
+    pub fn record_risk_run(
+        &mut self,
+        month: &str,
+        run_on: Date,
+        status: &str,
+        model: &str,
+        loans: i64,
+        drift: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO risk_runs (month, run_on, status, model, loans, drift) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (month) DO UPDATE SET run_on = excluded.run_on, status = excluded.status, model = excluded.model, \
+             loans = excluded.loans, drift = excluded.drift",
+            &[
+                month.into(),
+                run_on.to_string().into(),
+                status.into(),
+                model.into(),
+                loans.into(),
+                drift.map(str::to_owned).into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Scoring runs, latest first.
+    pub fn risk_runs(&mut self) -> Result<Vec<RiskRunRow>, StoreError> {
+        let rows =
+            self.conn.query("SELECT month, run_on, status, model, loans, drift FROM risk_runs ORDER BY month DESC", &[])?;
+        rows.iter()
+            .map(|r| {
+                Ok(RiskRunRow {
+                    month: r.text(0)?.to_owned(),
+                    run_on: parse_date(r.text(1)?)?,
+                    status: r.text(2)?.to_owned(),
+                    model: r.text(3)?.to_owned(),
+                    loans: r.int(4)?,
+                    drift: r.opt_text(5)?.map(str::to_owned),
+                })
+            })
+            .collect()
+    }
+}
