@@ -116,7 +116,7 @@ pub fn snapshot(loan: &LoanRecord, months: &[MonthRow]) -> Snapshot {
 
 /// Whether the month ending on `date` is a scoring month for a frequency of `every` months.
 fn scores_this_month(date: Date, every: u32) -> bool {
-    (date.year() as u32 * 12 + date.month() - 1) % every.max(1) == 0
+    (date.year() as u32 * 12 + date.month() - 1).is_multiple_of(every.max(1))
 }
 
 /// The month-end step for the closed business date `date`; nothing unless it ends a month.
