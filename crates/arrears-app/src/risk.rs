@@ -238,3 +238,50 @@ fn drift(store: &mut Store, date: Date, model: &RiskModel) -> Result<Option<Drif
     }
     Ok(model.drift_of_columns(&points, &columns))
 }
+
+/// The columns of the training file (the Taiwan data's), in order.
+pub const TRAINING_HEADER: &str = "ID,LIMIT_BAL,SEX,EDUCATION,MARRIAGE,AGE,PAY_0,PAY_2,PAY_3,PAY_4,PAY_5,PAY_6,\
+BILL_AMT1,BILL_AMT2,BILL_AMT3,BILL_AMT4,BILL_AMT5,BILL_AMT6,PAY_AMT1,PAY_AMT2,PAY_AMT3,PAY_AMT4,PAY_AMT5,PAY_AMT6,\
+default.payment.next.month";
+
+/// Writes the book's own history as a training file `arrears risk train` reads: one row per
+/// loan and recorded month that has a following month, its last six months as the snapshot
+/// (amounts in whole units), and as the target whether the loan was late at the next month's
+/// end. Sex, education and marital status are not kept and are written as 0; the age as
+/// [`AGE_UNKNOWN`]. Returns the rows written.
+pub fn export_training(store: &mut Store, out: &mut impl std::io::Write) -> Result<usize, AppError> {
+    let io = |e: std::io::Error| AppError::Io(e.to_string());
+    writeln!(out, "{TRAINING_HEADER}").map_err(io)?;
+    let mut written = 0;
+    let mut after = 0;
+    loop {
+        let page = store.read(|tx| tx.loans_page(after, 2_000))?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        let seqs: Vec<i64> = page.iter().map(|l| l.seq).collect();
+        let months = store.read(|tx| tx.months_of(&seqs, "0000-00"))?;
+        for loan in &page {
+            let Some(rows) = months.get(&loan.seq) else { continue };
+            for j in 0..rows.len().saturating_sub(1) {
+                let history = &rows[j.saturating_sub(MONTHS - 1)..=j];
+                let s = snapshot(loan, history);
+                let late_next = rows[j + 1].status >= 1;
+                let mut fields = vec![
+                    format!("{}-{}", loan.loan_no, rows[j].month),
+                    s.credit_line_minor.max(1).to_string(),
+                    "0".into(),
+                    "0".into(),
+                    "0".into(),
+                    s.age_years.to_string(),
+                ];
+                fields.extend(s.months.iter().map(|m| m.status.code().to_string()));
+                fields.extend(s.months.iter().map(|m| m.due_minor.to_string()));
+                fields.extend(s.months.iter().map(|m| m.paid_minor.to_string()));
+                fields.push(u8::from(late_next).to_string());
+                writeln!(out, "{}", fields.join(",")).map_err(io)?;
+                written += 1;
+            }
+        }
+    }
+    Ok(written)
+}

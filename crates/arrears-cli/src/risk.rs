@@ -103,6 +103,12 @@ pub enum RiskWhat {
         #[arg(long)]
         every_months: u32,
     },
+    /// Write the book's own month-end history as a training file (the Taiwan columns; the
+    /// target is being late at the next month's end), to retrain the model on the lender's loans.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Run the month-end step (month rows, scores, drift) for a closed month-end date now;
     /// the nightly batch runs it by itself.
     ScoreBook {
@@ -134,6 +140,14 @@ pub fn run(db: &str, risk_model: Option<&std::path::Path>, what: RiskWhat) -> Re
             let mut store = arrears_app::open(db)?;
             store.transaction(|tx| tx.set_meta(arrears_app::risk::EVERY_MONTHS_KEY, &every_months.to_string()))?;
             writeln!(out, "the book is scored every {every_months} month(s), at month end")?;
+        }
+        RiskWhat::Export { out: path } => {
+            let mut store = arrears_app::open(db)?;
+            let file = std::fs::File::create(&path).with_context(|| format!("--out: cannot write {}", path.display()))?;
+            let mut writer = std::io::BufWriter::new(file);
+            let rows = arrears_app::risk::export_training(&mut store, &mut writer)?;
+            writer.flush()?;
+            writeln!(out, "wrote {rows} rows to {}", path.display())?;
         }
         RiskWhat::ScoreBook { date } => {
             let date = crate::parse_date("date", &date)?;

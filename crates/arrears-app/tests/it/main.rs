@@ -10,3 +10,4 @@ mod eod;
 mod gateway;
 mod import;
 mod payments;
+mod risk;

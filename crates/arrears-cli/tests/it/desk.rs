@@ -360,3 +360,42 @@ fn delivery_receipts_are_verified_and_recorded_once() {
         record["contacts"][0]["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(events, ["sent", "delivered"]);
 }
+
+#[test]
+fn month_ends_score_the_book_and_loan_show_tells_why() {
+    let env = Env::sqlite();
+    book(&env);
+    let out = env.ok(&["eod", "--until", "2026-03-31"]);
+    // The book's first closed day is its first due date, 2026-02-15: February is its first month.
+    assert!(out.contains("2026-02: 2 loan months recorded, 2 loans scored"), "{out}");
+    assert!(out.contains("2026-03: 2 loan months recorded, 2 loans scored"), "{out}");
+    let show = env.ok(&["loan", "show", "L1"]);
+    let line = show.lines().find(|l| l.starts_with("risk ")).unwrap_or_else(|| panic!("{show}"));
+    assert!(
+        line.contains(" points, ")
+            && line.contains("chance of default next month (scored 2026-03-31")
+            && line.contains("because: "),
+        "{line}"
+    );
+    let view = env.json(&["loan", "show", "L1", "--format", "json"]);
+    assert_eq!(view["risk"]["scored_on"], "2026-03-31");
+    assert!(view["risk"]["reasons"][0]["zh"].is_string(), "{}", view["risk"]);
+    let drift = env.json(&["risk", "drift", "--format", "json"]);
+    let months: Vec<&str> = drift.as_array().unwrap().iter().map(|r| r["month"].as_str().unwrap()).collect();
+    assert_eq!(months, ["2026-03", "2026-02"]);
+    assert!(drift[0]["drift"]["points_psi"].is_number(), "{drift}");
+    env.rejected(&["risk", "schedule", "--every-months", "0"], &["--every-months: 0 must be 1 to 12"]);
+    assert!(env.ok(&["risk", "schedule", "--every-months", "3"]).contains("every 3 month(s)"));
+    env.rejected(&["risk", "score-book", "--date", "2026-03-30"], &["--date: 2026-03-30 is not the last day of a month"]);
+    env.rejected(&["risk", "score-book", "--date", "2026-04-30"], &["--date: 2026-04-30 is not closed yet"]);
+    let already = env.ok(&["risk", "score-book", "--date", "2026-03-31"]);
+    assert!(already.contains("2026-03: month-end scoring already done"), "{already}");
+    // The book's own history, in the training file's columns: two loans, one month each with
+    // a following month.
+    let file = env.dir.join("book.csv");
+    let out = env.ok(&["risk", "export", "--out", file.to_str().unwrap()]);
+    assert!(out.starts_with("wrote 2 rows"), "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("ID,LIMIT_BAL,SEX,EDUCATION,MARRIAGE,AGE,PAY_0,"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("L1-2026-02,3000,") && l.ends_with(",1")), "L1 was late at March's end:\n{text}");
+}
