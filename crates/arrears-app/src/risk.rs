@@ -6,13 +6,15 @@
 //! features) against the model's training population, flagged above 0.25.
 //!
 //! Amounts reach the model in whole currency units, as the training data's are; the borrower's
-//! age is not stored, so every loan is scored at [`AGE_UNKNOWN`].
+//! age is not stored, so every loan is scored at [`AGE_UNKNOWN`]. The contact record, which the
+//! training data lacks, overlays the model: a broken promise or an unreachable debtor raises the
+//! band and is named as a reason.
 
 use std::collections::BTreeMap;
 
 use arrears_core::{Date, LoanState};
 use arrears_risk::features::{compute, MONTHS};
-use arrears_risk::{Delay, Drift, Month, RiskModel, Snapshot};
+use arrears_risk::{Delay, Drift, Month, Reason, RiskModel, Snapshot};
 use arrears_store::{LoanRecord, MonthRow, RawLoan, ScoreRow, Store, Tx};
 
 use crate::{AppError, SYSTEM_ACTOR};
@@ -59,6 +61,49 @@ pub fn band(pd: f64) -> &'static str {
     } else {
         "low"
     }
+}
+
+/// The band one step riskier.
+fn raise(band: &str) -> &'static str {
+    match band {
+        "low" => "medium",
+        _ => "high",
+    }
+}
+
+/// What the contact record adds to the model, which learned from data without it: a promise to
+/// pay broken in the last 30 days, or a debtor nobody can reach, raises the band one step and
+/// becomes a reason of its own (the points and probability stay the model's).
+fn overlay(band: &'static str, reasons: &mut Vec<Reason>, broken_promise: bool, unreachable: bool) -> &'static str {
+    let mut band = band;
+    if broken_promise {
+        band = raise(band);
+        reasons.insert(
+            0,
+            Reason {
+                feature: "broken_promise_30d".into(),
+                value: 1.0,
+                impact: 0.0,
+                en: "Broke a promise to pay in the last 30 days".into(),
+                zh: "近30天有违约的还款承诺".into(),
+            },
+        );
+    }
+    if unreachable {
+        band = raise(band);
+        reasons.insert(
+            0,
+            Reason {
+                feature: "unreachable".into(),
+                value: 1.0,
+                impact: 0.0,
+                en: "Cannot be reached on the numbers given".into(),
+                zh: "预留联系方式无法联系到本人".into(),
+            },
+        );
+    }
+    reasons.truncate(3);
+    band
 }
 
 /// Whether `date` is the last day of its month.
@@ -114,9 +159,10 @@ pub fn snapshot(loan: &LoanRecord, months: &[MonthRow]) -> Snapshot {
     Snapshot { months: out, credit_line_minor: loan.terms.principal().0 / 100, age_years: AGE_UNKNOWN, sex: None, marriage: None }
 }
 
-/// Whether the month ending on `date` is a scoring month for a frequency of `every` months.
+/// Whether the month ending on `date` is a scoring month for a frequency of `every` months:
+/// every 3 scores at the ends of March, June, September and December.
 fn scores_this_month(date: Date, every: u32) -> bool {
-    (date.year() as u32 * 12 + date.month() - 1).is_multiple_of(every.max(1))
+    (date.year() as u32 * 12 + date.month()).is_multiple_of(every.max(1))
 }
 
 /// The month-end step for the closed business date `date`; nothing unless it ends a month.
@@ -197,19 +243,23 @@ fn score_partition(
         return Ok((rows.len(), Vec::new()));
     }
     let history = tx.months_of(&seqs, history_after)?;
+    let broken = tx.broken_promise_loans(&seqs, end.add_days(-30))?;
+    let flags = tx.collection_flags(&seqs)?;
     let scores: Vec<ScoreRow> = loans
         .iter()
         .map(|loan| {
             let months = history.get(&loan.seq).map_or(&[][..], Vec::as_slice);
             let snap = snapshot(loan, months);
-            let score = config.model.score(&snap);
+            let mut score = config.model.score(&snap);
+            let unreachable = flags.get(&loan.seq).is_some_and(|f| f.unreachable_since.is_some_and(|d| d <= end));
+            let band = overlay(band(score.probability), &mut score.reasons, broken.contains(&loan.seq), unreachable);
             ScoreRow {
                 loan_seq: loan.seq,
                 scored_on: end,
                 model: config.label.clone(),
                 points: score.points,
                 pd_ppm: (score.probability * 1e6).round().clamp(0.0, 1e6) as i64,
-                band: band(score.probability).to_owned(),
+                band: band.to_owned(),
                 reasons: serde_json::to_string(&score.reasons).expect("reasons serialise"),
                 features: serde_json::to_string(&RiskModel::drift_values(&compute(&snap))).expect("numbers serialise"),
             }
@@ -284,4 +334,42 @@ pub fn export_training(store: &mut Store, out: &mut impl std::io::Write) -> Resu
         }
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(name: &str) -> Reason {
+        Reason { feature: name.into(), value: 0.0, impact: 1.0, en: name.into(), zh: name.into() }
+    }
+
+    #[test]
+    fn the_contact_record_raises_the_band_and_says_why() {
+        let mut reasons = vec![reason("a"), reason("b"), reason("c")];
+        assert_eq!(overlay("low", &mut reasons, false, false), "low");
+        assert_eq!(reasons.len(), 3);
+        assert_eq!(overlay("low", &mut reasons, true, false), "medium");
+        assert_eq!(reasons[0].feature, "broken_promise_30d");
+        assert_eq!(reasons.len(), 3, "still the three main reasons");
+        let mut reasons = vec![reason("a")];
+        assert_eq!(overlay("medium", &mut reasons, true, true), "high");
+        let names: Vec<&str> = reasons.iter().map(|r| r.feature.as_str()).collect();
+        assert_eq!(names, ["unreachable", "broken_promise_30d", "a"]);
+        assert_eq!(overlay("high", &mut vec![], true, false), "high", "high stays high");
+    }
+
+    #[test]
+    fn bands_and_month_ends() {
+        assert_eq!((band(0.35), band(0.3499), band(0.15), band(0.1499)), ("high", "medium", "medium", "low"));
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        assert!(is_month_end(d("2026-02-28")) && !is_month_end(d("2028-02-28")) && is_month_end(d("2028-02-29")));
+        assert!(is_month_end(d("2026-12-31")) && !is_month_end(d("2026-12-30")));
+        assert_eq!(month_key(d("2026-03-31")), "2026-03");
+        assert!(
+            scores_this_month(d("2026-03-31"), 3)
+                && !scores_this_month(d("2026-04-30"), 3)
+                && scores_this_month(d("2026-06-30"), 3)
+        );
+    }
 }
