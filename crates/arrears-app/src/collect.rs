@@ -269,7 +269,7 @@ fn plan_partition(tx: &mut Tx<'_>, loans: &[LoanRecord], date: Date, config: &Co
     for (seq, c) in tx.recent_contacts(&seqs, since)? {
         recent.entry(seq).or_default().push(c);
     }
-    let broken: Vec<i64> = tx.broken_promise_loans(&seqs, date.add_days(-BROKEN_PROMISE_DAYS))?;
+    let broken: Vec<i64> = tx.broken_promise_loans(&seqs, date.add_days(-(BROKEN_PROMISE_DAYS - 1)), date)?;
     let bands = tx.latest_bands(&seqs)?;
     let mut report = CollectReport::default();
     let mut planned = Planned::default();

@@ -346,7 +346,10 @@ pub fn run(
 /// outreach message: the demo's assumption, not a measured fact.
 const OUTREACH_EFFECT: u64 = 300;
 
-/// How high-risk current loans of the default strategy paid their next installment, by arm.
+/// How high-risk current loans of the default strategy paid their next installment, by the arm
+/// they were assigned (whether or not a text reached them: intent to treat), one count per loan
+/// and month-end score; installments due within a week of the score are left out, since the
+/// D-7 step could not reach them.
 fn measure_early_warning(store: &mut Store, desk: &Desk, out: &mut demo_desk::EarlyWarning) -> Result<(), AppError> {
     let scored = store.read(|tx| tx.current_loans_scored("high"))?;
     for (seq, scored_on) in scored {
@@ -355,7 +358,7 @@ fn measure_early_warning(store: &mut Store, desk: &Desk, out: &mut demo_desk::Ea
         if !strategy.steps.iter().any(|s| s.template == "early-care") {
             continue;
         }
-        let Some(next) = loan.state.installments.iter().find(|i| i.due_date > scored_on) else { continue };
+        let Some(next) = loan.state.installments.iter().find(|i| i.due_date > scored_on.add_days(7)) else { continue };
         if next.due_date > loan.state.as_of {
             continue;
         }

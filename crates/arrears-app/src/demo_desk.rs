@@ -25,7 +25,8 @@ pub struct Desk {
 }
 
 /// What early warning did in the demo: outreach sent, and how high-risk current loans paid
-/// their next installment with the outreach (the champion arm) and without it (the challenger).
+/// their next installment in the arm with the outreach step (champion) and without (challenger),
+/// counted once per loan and month-end score.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EarlyWarning {
     pub scored: usize,

@@ -132,9 +132,14 @@ pub struct RiskReport {
 /// installments that fell due in the month, paid or not, and whatever of earlier ones is still
 /// unpaid); and what was paid since `start`.
 pub fn month_row(loan: &LoanRecord, state: &LoanState, start: Date, end: Date, paid: i64) -> MonthRow {
+    let in_month = |i: &&arrears_core::loan::InstallmentState| i.due_date >= start && i.due_date <= end;
     let status = if state.dpd > 0 {
+        // Days past due, grace included, rounded up to months (1 to 30 days is one month).
         Delay::from_dpd_days(state.dpd).code()
-    } else if state.installments.iter().any(|i| i.due_date >= start && i.due_date <= end) || paid > 0 {
+    } else if state.installments.iter().filter(in_month).any(|i| !i.outstanding().total().is_zero()) {
+        // Due on the month's last day and not paid yet: not late, not paid.
+        Delay::REVOLVING.code()
+    } else if state.installments.iter().any(|i| in_month(&i)) || paid > 0 {
         Delay::PAID_IN_FULL.code()
     } else {
         Delay::NOTHING_DUE.code()
@@ -145,16 +150,28 @@ pub fn month_row(loan: &LoanRecord, state: &LoanState, start: Date, end: Date, p
     MonthRow { loan_seq: loan.seq, month: month_key(end), status: i64::from(status), due: billed + arrears, paid }
 }
 
-/// The snapshot of the last six months (the latest first), with months before the loan's
-/// first one shown as nothing due; amounts in whole units.
-pub fn snapshot(loan: &LoanRecord, months: &[MonthRow]) -> Snapshot {
+/// The months since 0000-01 of a `YYYY-MM` key (`None` if it is not one).
+fn month_number(key: &str) -> Option<i64> {
+    let (y, m) = key.split_once('-')?;
+    let (y, m): (i64, i64) = (y.parse().ok()?, m.parse().ok()?);
+    (1..=12).contains(&m).then_some(y * 12 + m - 1)
+}
+
+/// The snapshot of the six months ending with `end_month` (`YYYY-MM`; the latest first), each
+/// row placed by its month, so a month with no row reads as nothing due (as the months before
+/// the loan's first do); amounts in whole units.
+pub fn snapshot(loan: &LoanRecord, months: &[MonthRow], end_month: &str) -> Snapshot {
     let mut out = [Month { status: Delay::NOTHING_DUE, due_minor: 0, paid_minor: 0 }; MONTHS];
-    for (slot, m) in out.iter_mut().zip(months.iter().rev()) {
-        *slot = Month {
-            status: Delay::new(m.status as i8).unwrap_or(Delay::NOTHING_DUE),
-            due_minor: m.due / 100,
-            paid_minor: m.paid / 100,
-        };
+    let end = month_number(end_month).unwrap_or(i64::MIN);
+    for m in months {
+        let Some(gap) = month_number(&m.month).map(|n| end - n) else { continue };
+        if let Some(slot) = usize::try_from(gap).ok().and_then(|g| out.get_mut(g)) {
+            *slot = Month {
+                status: Delay::new(m.status as i8).unwrap_or(Delay::NOTHING_DUE),
+                due_minor: m.due / 100,
+                paid_minor: m.paid / 100,
+            };
+        }
     }
     Snapshot { months: out, credit_line_minor: loan.terms.principal().0 / 100, age_years: AGE_UNKNOWN, sex: None, marriage: None }
 }
@@ -178,11 +195,17 @@ pub fn month_end(store: &mut Store, date: Date, config: &RiskConfig) -> Result<R
         report.already_done = true;
         return Ok(report);
     }
-    let every: u32 = every.and_then(|v| v.parse().ok()).unwrap_or(1);
+    let every: u32 = match every {
+        None => 1,
+        Some(v) => v.parse().ok().filter(|n| (1..=12).contains(n)).ok_or_else(|| {
+            AppError::invalid("risk.every_months", format!("`{v}` is not 1 to 12: set it with `arrears risk schedule`"))
+        })?,
+    };
     let scoring = scores_this_month(date, every);
     store.transaction(|tx| tx.record_risk_run(&month, date, "running", &config.label, 0, None))?;
     let start = Date::from_ymd(date.year(), date.month(), 1).expect("the first of a month");
-    let history_after = month_key(start.add_months(-(MONTHS as i32)).add_days(-1));
+    // The window is the six months ending with this one: rows after the month before them.
+    let history_after = month_key(start.add_months(-(MONTHS as i32 - 1)).add_days(-1));
     let mut after = 0;
     loop {
         let part = store.transaction(|tx| -> Result<Option<(i64, usize, Vec<ScoreRow>)>, AppError> {
@@ -218,6 +241,23 @@ pub fn month_end(store: &mut Store, date: Date, config: &RiskConfig) -> Result<R
     Ok(report)
 }
 
+/// The month-end step for the last month end on or before `closed`, if the batch closed that
+/// day and its step has not finished: a step cut short (or never run, when the step came after
+/// the day was closed) is done on the next day instead of being lost.
+pub fn catch_up(store: &mut Store, closed: Date, config: &RiskConfig) -> Result<RiskReport, AppError> {
+    let end = if is_month_end(closed) {
+        closed
+    } else {
+        Date::from_ymd(closed.year(), closed.month(), 1).expect("the first of a month").add_days(-1)
+    };
+    let (closed_by_batch, status) = store
+        .read(|tx| Ok::<_, AppError>((tx.eod_run(end)?.is_some_and(|r| r.status == "done"), tx.risk_run(&month_key(end))?)))?;
+    if !closed_by_batch || status.as_deref() == Some("done") {
+        return Ok(RiskReport::default());
+    }
+    month_end(store, end, config)
+}
+
 /// Records the month of each loan and scores them; returns the rows recorded and the scores.
 fn score_partition(
     tx: &mut Tx<'_>,
@@ -230,26 +270,30 @@ fn score_partition(
 ) -> Result<(usize, Vec<ScoreRow>), AppError> {
     let seqs: Vec<i64> = loans.iter().map(|l| l.seq).collect();
     let paid = tx.paid_by_loan(&seqs, start, end)?;
+    // A loan a payment has moved past the month's end (the step run late) is replayed to it.
+    let moved: Vec<i64> = loans.iter().filter(|l| l.state.as_of > end).map(|l| l.seq).collect();
+    let payments = match (moved.first(), moved.last()) {
+        (Some(&first), Some(&last)) => tx.posted_payments_between(first, last)?,
+        _ => Vec::new(),
+    };
     let mut rows = Vec::with_capacity(loans.len());
     for loan in loans {
-        let mut state = loan.state.clone();
-        if state.as_of < end {
-            state.advance(&loan.terms, end)?;
-        }
+        let state = crate::service::state_on(loan, &payments, end)?;
         rows.push(month_row(loan, &state, start, end, paid.get(&loan.seq).copied().unwrap_or(0)));
     }
     tx.add_months(&rows)?;
     if !scoring {
         return Ok((rows.len(), Vec::new()));
     }
-    let history = tx.months_of(&seqs, history_after)?;
-    let broken = tx.broken_promise_loans(&seqs, end.add_days(-30))?;
+    let end_month = month_key(end);
+    let history = tx.months_of(&seqs, history_after, &end_month)?;
+    let broken = tx.broken_promise_loans(&seqs, end.add_days(-(crate::collect::BROKEN_PROMISE_DAYS - 1)), end)?;
     let flags = tx.collection_flags(&seqs)?;
     let scores: Vec<ScoreRow> = loans
         .iter()
         .map(|loan| {
             let months = history.get(&loan.seq).map_or(&[][..], Vec::as_slice);
-            let snap = snapshot(loan, months);
+            let snap = snapshot(loan, months, &end_month);
             let mut score = config.model.score(&snap);
             let unreachable = flags.get(&loan.seq).is_some_and(|f| f.unreachable_since.is_some_and(|d| d <= end));
             let band = overlay(band(score.probability), &mut score.reasons, broken.contains(&loan.seq), unreachable);
@@ -309,12 +353,15 @@ pub fn export_training(store: &mut Store, out: &mut impl std::io::Write) -> Resu
         let Some(last) = page.last() else { break };
         after = last.seq;
         let seqs: Vec<i64> = page.iter().map(|l| l.seq).collect();
-        let months = store.read(|tx| tx.months_of(&seqs, "0000-00"))?;
+        let months = store.read(|tx| tx.months_of(&seqs, "0000-00", "9999-12"))?;
         for loan in &page {
             let Some(rows) = months.get(&loan.seq) else { continue };
             for j in 0..rows.len().saturating_sub(1) {
-                let history = &rows[j.saturating_sub(MONTHS - 1)..=j];
-                let s = snapshot(loan, history);
+                // Only a month whose next month was recorded has a target.
+                if month_number(&rows[j + 1].month) != month_number(&rows[j].month).map(|n| n + 1) {
+                    continue;
+                }
+                let s = snapshot(loan, &rows[..=j], &rows[j].month);
                 let late_next = rows[j + 1].status >= 1;
                 let mut fields = vec![
                     format!("{}-{}", loan.loan_no, rows[j].month),
@@ -371,5 +418,45 @@ mod tests {
                 && !scores_this_month(d("2026-04-30"), 3)
                 && scores_this_month(d("2026-06-30"), 3)
         );
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+    use arrears_core::{Amount, Rate, RepaymentMethod, TermsInput};
+
+    #[test]
+    fn months_take_their_own_slots_and_gaps_read_as_nothing_due() {
+        let terms = arrears_core::LoanTerms::new(TermsInput {
+            principal: Amount(300_000),
+            annual_rate: Rate::from_bp(1800),
+            term_months: 6,
+            method: RepaymentMethod::Annuity,
+            start_date: "2026-01-15".parse().unwrap(),
+            first_due_date: None,
+            rules: arrears_core::ProductRules::default(),
+        })
+        .unwrap();
+        let loan = LoanRecord {
+            seq: 1,
+            loan_no: "L1".into(),
+            borrower_id: "B1".into(),
+            product: "CASH".into(),
+            state: LoanState::disburse(&terms),
+            terms,
+            version: 1,
+            ledger_rows: 0,
+            history_rows: 0,
+        };
+        let row = |month: &str, status: i64| MonthRow { loan_seq: 1, month: month.into(), status, due: 52_000, paid: 0 };
+        // January and March recorded, February missing.
+        let s = snapshot(&loan, &[row("2026-01", 1), row("2026-03", 2)], "2026-03");
+        let codes: Vec<i8> = s.months.iter().map(|m| m.status.code()).collect();
+        assert_eq!(codes, [2, -2, 1, -2, -2, -2]);
+        assert_eq!((s.months[0].due_minor, s.credit_line_minor), (520, 3_000), "whole units");
+        // A row after the scored month is never used.
+        let later = snapshot(&loan, &[row("2026-03", 2), row("2026-04", 9)], "2026-03");
+        assert_eq!(later.months[0].status.code(), 2);
     }
 }

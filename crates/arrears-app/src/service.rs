@@ -331,7 +331,7 @@ pub fn loan_view(store: &mut Store, loan_no: &str, as_of: Option<Date>) -> Resul
         let payoff = state.payoff_amount(&record.terms);
         let ledger = tx.ledger(record.seq)?;
         let history = tx.history(record.seq)?;
-        let risk = tx.latest_score(record.seq)?;
+        let risk = tx.latest_score(record.seq, date)?;
         Ok(LoanView { record, state, payoff, ledger, history, payments, risk })
     })
 }

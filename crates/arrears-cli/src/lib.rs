@@ -455,7 +455,7 @@ fn run_eod(
             }
             // A month's end scores the book; then each closed day plans the next, so no step
             // of the strategy is skipped.
-            risk::print_month_end(&arrears_app::risk::month_end(store, day, scoring)?);
+            risk::print_month_end(&arrears_app::risk::catch_up(store, day, scoring)?);
             if let Some(config) = collect {
                 let next = day.add_days(1);
                 desk::print_collect(next, &arrears_app::collect::run(store, next, config)?);
@@ -492,7 +492,7 @@ fn run_eod(
             t.read, t.compute, t.write, t.commit
         );
     }
-    risk::print_month_end(&arrears_app::risk::month_end(store, date, scoring)?);
+    risk::print_month_end(&arrears_app::risk::catch_up(store, date, scoring)?);
     if let Some(config) = collect {
         plan_next_day(store, date, config)?;
     }

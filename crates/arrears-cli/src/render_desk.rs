@@ -292,7 +292,7 @@ pub fn demo_desk(report: &DemoReport, out: &mut impl Write) -> Result<()> {
     )?;
     writeln!(
         out,
-        "    high-risk current loans paying the next installment on time: with outreach (champion) {} of {} ({}), without (challenger) {} of {} ({})",
+        "    high-risk current loan-months paying the next installment on time: champion arm (outreach) {} of {} ({}), challenger arm (none) {} of {} ({}); the demo assumes a text turns 30% of would-be late payers into on-time ones",
         ew.champion.1,
         ew.champion.0,
         rate(ew.champion),

@@ -172,12 +172,12 @@ const TASK_COLUMNS: &str =
 const PROMISE_COLUMNS: &str = "id, loan_seq, contact_key, agent_id, made_on, promised_date, amount, status, resolved_on";
 
 /// `$first, $first+1, …` for `n` parameters.
-fn placeholders(first: usize, n: usize) -> String {
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Parameters per `IN (…)` list: well under both backends' limits.
-const IN_CHUNK: usize = 500;
+pub(crate) const IN_CHUNK: usize = 500;
 
 fn opt_date(row: &Row, i: usize) -> Result<Option<Date>, StoreError> {
     row.opt_text(i)?.map(parse_date).transpose()
@@ -889,15 +889,16 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Loans with a promise broken on or after `since`.
-    pub fn broken_promise_loans(&mut self, seqs: &[i64], since: Date) -> Result<Vec<i64>, StoreError> {
+    /// Loans with a promise judged broken on a day in `since..=until`.
+    pub fn broken_promise_loans(&mut self, seqs: &[i64], since: Date, until: Date) -> Result<Vec<i64>, StoreError> {
         let mut out = Vec::new();
         for chunk in seqs.chunks(IN_CHUNK) {
             let sql = format!(
-                "SELECT DISTINCT loan_seq FROM promises WHERE status = 'broken' AND resolved_on >= $1 AND loan_seq IN ({})",
-                placeholders(2, chunk.len())
+                "SELECT DISTINCT loan_seq FROM promises WHERE status = 'broken' AND resolved_on >= $1 AND resolved_on <= $2 \
+                 AND loan_seq IN ({})",
+                placeholders(3, chunk.len())
             );
-            let mut params = vec![Value::from(since.to_string())];
+            let mut params = vec![Value::from(since.to_string()), Value::from(until.to_string())];
             params.extend(chunk.iter().map(|&s| Value::from(s)));
             for r in self.conn.query(&sql, &params)? {
                 out.push(r.int(0)?);

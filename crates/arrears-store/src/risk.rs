@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use arrears_core::Date;
 
+use crate::collect::{placeholders as in_list, IN_CHUNK};
 use crate::conn::{Row, Value};
 use crate::{parse_date, StoreError, Tx};
 
@@ -13,7 +14,8 @@ pub struct MonthRow {
     pub loan_seq: i64,
     /// `YYYY-MM`.
     pub month: String,
-    /// -2 nothing due, -1 paid in full, 0 current with a balance, 1..9 months late.
+    /// -2 nothing due, -1 paid in full, 0 an installment due on the month's last day and not yet
+    /// paid, 1..9 months late (days past due, grace included, rounded up to months).
     pub status: i64,
     pub due: i64,
     pub paid: i64,
@@ -48,8 +50,6 @@ pub struct RiskRunRow {
 }
 
 const SCORE_COLUMNS: &str = "loan_seq, scored_on, model, points, pd_ppm, band, reasons, features";
-/// Parameters per `IN (…)` list.
-const IN_CHUNK: usize = 500;
 
 fn score_from_row(r: &Row) -> Result<ScoreRow, StoreError> {
     Ok(ScoreRow {
@@ -64,13 +64,9 @@ fn score_from_row(r: &Row) -> Result<ScoreRow, StoreError> {
     })
 }
 
-fn in_list(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
 impl Tx<'_> {
-    /// Up to `limit` active loans after `after_seq`, in sequence order, as raw rows (decoded
-    /// by the caller, on its worker threads).
+    /// Up to `limit` active loans after `after_seq`, in sequence order, as raw rows for the
+    /// caller to decode.
     pub fn active_loans_page(&mut self, after_seq: i64, limit: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
         let rows = self.conn.query(
             &format!("SELECT {} FROM loans WHERE status = 'active' AND seq > $1 ORDER BY seq LIMIT $2", crate::LOAN_COLUMNS),
@@ -101,17 +97,17 @@ impl Tx<'_> {
         )
     }
 
-    /// The month rows of the loans in `seqs` for months after `after` (`YYYY-MM`), by loan,
-    /// oldest first.
-    pub fn months_of(&mut self, seqs: &[i64], after: &str) -> Result<BTreeMap<i64, Vec<MonthRow>>, StoreError> {
+    /// The month rows of the loans in `seqs` for months after `after` up to and including
+    /// `until` (`YYYY-MM`), by loan, oldest first.
+    pub fn months_of(&mut self, seqs: &[i64], after: &str, until: &str) -> Result<BTreeMap<i64, Vec<MonthRow>>, StoreError> {
         let mut out: BTreeMap<i64, Vec<MonthRow>> = BTreeMap::new();
         for chunk in seqs.chunks(IN_CHUNK) {
             let sql = format!(
-                "SELECT loan_seq, month, status, due, paid FROM loan_months WHERE month > $1 AND loan_seq IN ({}) \
-                 ORDER BY loan_seq, month",
-                in_list(2, chunk.len())
+                "SELECT loan_seq, month, status, due, paid FROM loan_months WHERE month > $1 AND month <= $2 \
+                 AND loan_seq IN ({}) ORDER BY loan_seq, month",
+                in_list(3, chunk.len())
             );
-            let mut params = vec![Value::from(after)];
+            let mut params = vec![Value::from(after), Value::from(until)];
             params.extend(chunk.iter().map(|&s| Value::from(s)));
             for r in self.conn.query(&sql, &params)? {
                 let row = MonthRow {
@@ -166,11 +162,13 @@ impl Tx<'_> {
         self.insert_rows_with("risk_scores", &columns, values, " ON CONFLICT (loan_seq, scored_on) DO NOTHING")
     }
 
-    /// The latest score of a loan.
-    pub fn latest_score(&mut self, loan_seq: i64) -> Result<Option<ScoreRow>, StoreError> {
+    /// The latest score of a loan on or before `date`.
+    pub fn latest_score(&mut self, loan_seq: i64, date: Date) -> Result<Option<ScoreRow>, StoreError> {
         let rows = self.conn.query(
-            &format!("SELECT {SCORE_COLUMNS} FROM risk_scores WHERE loan_seq = $1 ORDER BY scored_on DESC LIMIT 1"),
-            &[loan_seq.into()],
+            &format!(
+                "SELECT {SCORE_COLUMNS} FROM risk_scores WHERE loan_seq = $1 AND scored_on <= $2 ORDER BY scored_on DESC LIMIT 1"
+            ),
+            &[loan_seq.into(), date.to_string().into()],
         )?;
         rows.first().map(score_from_row).transpose()
     }
@@ -201,13 +199,13 @@ impl Tx<'_> {
         rows.iter().map(score_from_row).collect()
     }
 
-    /// Loans whose latest score on a date was `band` while the month just ended found them
-    /// current (paid in full or nothing due): `(loan_seq, scored_on)`.
+    /// Every score in `band` given while the month just ended found the loan current (paid in
+    /// full, nothing due, or due that day): `(loan_seq, scored_on)`, one per loan and month.
     pub fn current_loans_scored(&mut self, band: &str) -> Result<Vec<(i64, Date)>, StoreError> {
         let rows = self.conn.query(
             "SELECT r.loan_seq, r.scored_on FROM risk_scores r JOIN loan_months m \
              ON m.loan_seq = r.loan_seq AND m.month = SUBSTR(r.scored_on, 1, 7) \
-             WHERE r.band = $1 AND m.status < 0 ORDER BY r.loan_seq, r.scored_on",
+             WHERE r.band = $1 AND m.status <= 0 ORDER BY r.loan_seq, r.scored_on",
             &[band.into()],
         )?;
         rows.iter().map(|r| Ok((r.int(0)?, parse_date(r.text(1)?)?))).collect()

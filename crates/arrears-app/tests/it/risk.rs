@@ -60,7 +60,7 @@ story!(month_ends_record_each_loan_and_score_it_with_reasons, |db: &TestDb| {
 
     let (l1, l2) =
         store.read(|tx| Ok::<_, arrears_app::AppError>((tx.loan("L1")?.unwrap().seq, tx.loan("L2")?.unwrap().seq))).unwrap();
-    let months = store.read(|tx| tx.months_of(&[l1, l2], "2026-00")).unwrap();
+    let months = store.read(|tx| tx.months_of(&[l1, l2], "2025-12", "2026-12")).unwrap();
     let statuses = |seq: i64| months[&seq].iter().map(|m| (m.month.clone(), m.status)).collect::<Vec<_>>();
     // L1 is 13 days late at February's end (one month) and 44 at March's (two).
     assert_eq!(statuses(l1), [("2026-01".to_owned(), -2), ("2026-02".to_owned(), 1), ("2026-03".to_owned(), 2)]);
@@ -82,7 +82,7 @@ fn amt_due(store: &mut Store, loan: &str, on: &str) -> arrears_core::Amount {
 }
 
 fn latest(store: &mut Store, seq: i64) -> ScoreRow {
-    store.read(|tx| tx.latest_score(seq)).unwrap().unwrap()
+    store.read(|tx| tx.latest_score(seq, d("2099-12-31"))).unwrap().unwrap()
 }
 
 story!(a_high_risk_current_loan_hears_from_the_champion_a_week_ahead, |db: &TestDb| {
@@ -126,4 +126,29 @@ story!(a_high_risk_current_loan_hears_from_the_champion_a_week_ahead, |db: &Test
     assert_eq!(planned.messages, champions, "{planned:?}");
     let reached = store.read(|tx| tx.contacted_loans(d("2026-02-08"), "early-care")).unwrap();
     assert_eq!(reached.len(), champions);
+});
+
+story!(a_month_scored_late_is_scored_as_it_stood, |db: &TestDb| {
+    let config = RiskConfig::shipped();
+    let mut store = db.init();
+    let mut due_last_day = new_loan("L3", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-03-01");
+    due_last_day.first_due_date = Some(d("2026-03-31"));
+    open(&mut store, vec![new_loan("L1", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15"), due_last_day]);
+    // March closes without its month-end step (as if the step had failed) …
+    eod::run_until(&mut store, d("2026-03-31"), EodOptions::default(), |_, _| ()).unwrap();
+    // … and L1 pays everything it owes on the open day, 2026-04-01.
+    let owed = loan_view(&mut store, "L1", Some(d("2026-04-01"))).unwrap().state.due().total();
+    service::pay(&mut store, "L1", owed, Some(d("2026-04-01")), "catch-up").unwrap();
+    eod::run(&mut store, d("2026-04-01"), EodOptions::default(), |_, _| ()).unwrap();
+    // The next day's catch-up scores March as it stood on its last day.
+    let caught = risk::catch_up(&mut store, d("2026-04-01"), &config).unwrap();
+    assert_eq!(caught.month.as_deref(), Some("2026-03"), "{caught:?}");
+    assert!(risk::catch_up(&mut store, d("2026-04-02"), &config).unwrap().month.is_none(), "and only once");
+    let seqs: Vec<i64> = ["L1", "L3"].iter().map(|no| store.read(|tx| tx.loan(no)).unwrap().unwrap().seq).collect();
+    let months = store.read(|tx| tx.months_of(&seqs, "2026-02", "2026-03")).unwrap();
+    assert_eq!(months[&seqs[0]][0].status, 2, "L1 was 44 days late on 2026-03-31, whatever it paid after");
+    assert_eq!(months[&seqs[1]][0].status, 0, "L3's first installment fell due that day, unpaid: not late, not paid");
+    assert!(latest(&mut store, seqs[0]).scored_on == d("2026-03-31"));
+    // loan show on a date before any score shows none.
+    assert!(loan_view(&mut store, "L1", Some(d("2026-03-30"))).unwrap().risk.is_none());
 });

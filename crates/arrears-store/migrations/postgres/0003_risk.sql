@@ -5,7 +5,7 @@
 CREATE TABLE loan_months (
     loan_seq BIGINT NOT NULL REFERENCES loans(seq),
     month    TEXT NOT NULL,
-    -- -2 nothing due, -1 paid in full, 0 current with a balance, 1..9 months late
+    -- -2 nothing due, -1 paid in full, 0 due on the month's last day and unpaid, 1..9 months late
     status   BIGINT NOT NULL CHECK (status BETWEEN -2 AND 9),
     -- what was owed at the month's end, and what was paid during it (minor units)
     due      BIGINT NOT NULL,
