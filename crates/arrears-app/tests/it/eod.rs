@@ -134,3 +134,42 @@ story!(stored_states_are_the_pure_replay_of_their_payments, |db: &TestDb| {
         })
         .unwrap();
 });
+
+story!(a_version_1_book_upgrades_with_its_reference_dates, |db: &TestDb| {
+    use arrears_core::{LoanTerms, ProductRules, Rate, RepaymentMethod, TermsInput};
+    let mut store = arrears_store::Store::create(&db.url).unwrap();
+    assert_eq!(store.migrate_to(1).unwrap(), 1);
+    // A loan as a version 1 database holds it: overdue since 2026-02-15, stood on 2026-02-20.
+    let terms = LoanTerms::new(TermsInput {
+        principal: arrears_core::Amount(300_000),
+        annual_rate: Rate::from_bp(1800),
+        term_months: 6,
+        method: RepaymentMethod::Annuity,
+        start_date: d("2026-01-15"),
+        first_due_date: None,
+        rules: ProductRules::default(),
+    })
+    .unwrap();
+    let mut state = LoanState::disburse(&terms);
+    state.advance(&terms, d("2026-02-20")).unwrap();
+    let (terms_json, state_json) = (serde_json::to_string(&terms).unwrap(), serde_json::to_string(&state).unwrap());
+    let rules = serde_json::to_string(&ProductRules::default()).unwrap();
+    store
+        .transaction(|tx| {
+            tx.execute_raw(&format!("INSERT INTO products (code, name, rules) VALUES ('CASH', 'cash', '{rules}')"))?;
+            tx.execute_raw(&format!(
+                "INSERT INTO loans (seq, loan_no, borrower_id, product, currency, principal, start_date, terms, state, status, as_of, \
+                 bucket, class, oldest_unpaid_due, principal_outstanding, total_outstanding, next_event, version, ledger_rows, history_rows) \
+                 VALUES (1, 'OLD1', 'B1', 'CASH', 'CNY', 300000, '2026-01-15', '{terms_json}', '{state_json}', 'active', '2026-02-20', \
+                 'M1', 'special-mention', '2026-02-15', 300000, 300000, '2026-02-21', 1, 0, 0)"
+            ))
+        })
+        .unwrap();
+    assert!(arrears_app::open(&db.url).is_err(), "a version 1 book must be migrated first");
+    // `arrears init` migrates: the loan gets the collection reference date it would have now.
+    let (mut store, version) = arrears_app::init(&db.url).unwrap();
+    assert_eq!(version, arrears_store::SCHEMA_VERSION);
+    let found = store.read(|tx| tx.loans_by_reference_due(&[d("2026-02-15")], 0, 10)).unwrap();
+    assert_eq!(found.len(), 1, "the overdue loan is found by its oldest unpaid due date");
+    assert_eq!(found[0].decode().unwrap().loan_no, "OLD1");
+});
