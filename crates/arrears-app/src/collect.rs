@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use arrears_collect::{call_priority, render, Arm, Language, Lender, LoanSnapshot, Step, Strategies, Strategy, Templates};
 use arrears_core::{Currency, Date, LoanState};
 use arrears_policy::{Channel, Contact, LoanFlags, LocalTime, Outcome, Pack, Party, PastContact, Purpose, Verdict};
-use arrears_store::{BorrowerRecord, CallTask, ContactSummary, FlagsRow, LoanRecord, NewContact, OutboxRow, Store, Tx};
+use arrears_store::{BorrowerRecord, CallTask, ContactSummary, FlagsRow, LoanRecord, NewContact, OutboxRow, RawLoan, Store, Tx};
 
 use crate::{AppError, SYSTEM_ACTOR};
 
@@ -203,7 +203,7 @@ pub fn run(store: &mut Store, date: Date, config: &CollectConfig) -> Result<Coll
     loop {
         let part = store.transaction(|tx| -> Result<Option<(i64, CollectReport)>, AppError> {
             let raw = tx.loans_by_reference_due(&dates, after, COLLECT_PARTITION)?;
-            let loans: Vec<LoanRecord> = raw.iter().map(|r| r.decode()).collect::<Result<_, _>>()?;
+            let loans: Vec<LoanRecord> = crate::parallel::map(raw, crate::parallel::threads(), |r: RawLoan| Ok(r.decode()?))?;
             let Some(last_seq) = loans.last().map(|l| l.seq) else { return Ok(None) };
             let part = plan_partition(tx, &loans, date, config)?;
             let mut so_far = report.clone();
@@ -271,21 +271,31 @@ fn plan_partition(tx: &mut Tx<'_>, loans: &[LoanRecord], date: Date, config: &Co
     }
     let broken: Vec<i64> = tx.broken_promise_loans(&seqs, date.add_days(-(BROKEN_PROMISE_DAYS - 1)), date)?;
     let bands = tx.latest_bands(&seqs)?;
-    let mut report = CollectReport::default();
-    let mut planned = Planned::default();
-    for loan in loans {
+    // Each loan is planned on its own (pure, on the worker threads); the plans are gathered in
+    // loan order, so what is written does not depend on the threads.
+    let per_loan = crate::parallel::map(loans.iter().collect(), crate::parallel::threads(), |loan: &LoanRecord| {
+        let mut report = CollectReport::default();
+        let mut planned = Planned::default();
         let Some(borrower) = borrowers.get(&loan.borrower_id) else {
             report.no_borrower += 1;
-            continue;
+            return Ok((planned, report));
         };
         let segment = if broken.contains(&loan.seq) { Some(BROKEN_PROMISE_SEGMENT) } else { borrower.segment.as_deref() };
         let past = recent.get(&loan.seq).map_or(&[][..], Vec::as_slice);
         let flags = loan_flags(flags.get(&loan.seq), borrower, date);
         let facts = LoanContext { segment, risk_band: bands.get(&loan.seq).map(String::as_str) };
-        let counted = plan_loan(loan, borrower, facts, past, &flags, date, config, &mut planned, &mut report)?;
-        if counted {
+        if plan_loan(loan, borrower, facts, past, &flags, date, config, &mut planned, &mut report)? {
             report.loans += 1;
         }
+        Ok((planned, report))
+    })?;
+    let mut report = CollectReport::default();
+    let mut planned = Planned::default();
+    for (p, r) in per_loan {
+        planned.contacts.extend(p.contacts);
+        planned.outbox.extend(p.outbox);
+        planned.tasks.extend(p.tasks);
+        report.absorb(&r);
     }
     // A contact recorded by an earlier, interrupted run keeps the verdict it got then: only the
     // messages of contacts recorded now are queued.

@@ -30,11 +30,7 @@ pub struct EodOptions {
 
 impl Default for EodOptions {
     fn default() -> Self {
-        EodOptions {
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            partition_size: 5_000,
-            stop_after_partitions: None,
-        }
+        EodOptions { threads: crate::parallel::threads(), partition_size: 5_000, stop_after_partitions: None }
     }
 }
 
@@ -219,23 +215,7 @@ pub fn run_days(
 /// Decodes and advances loans to `date` on `threads` workers. The order of the result is the order of
 /// the input, so the writes do not depend on the number of threads.
 fn advance_all(loans: Vec<RawLoan>, date: Date, threads: usize) -> Result<Vec<Advanced>, AppError> {
-    let chunk = loans.len().div_ceil(threads).max(1);
-    let mut loans = loans;
-    let mut groups = Vec::new();
-    while !loans.is_empty() {
-        let rest = loans.split_off(chunk.min(loans.len()));
-        groups.push(std::mem::replace(&mut loans, rest));
-    }
-    let results: Vec<Result<Vec<Advanced>, AppError>> = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            groups.into_iter().map(|group| s.spawn(move || group.into_iter().map(|l| advance_one(l, date)).collect())).collect();
-        handles.into_iter().map(|h| h.join().expect("a batch worker panicked")).collect()
-    });
-    let mut out = Vec::new();
-    for r in results {
-        out.extend(r?);
-    }
-    Ok(out)
+    crate::parallel::map(loans, threads, |l| advance_one(l, date))
 }
 
 fn advance_one(raw: RawLoan, date: Date) -> Result<Advanced, AppError> {

@@ -13,6 +13,7 @@ pub mod demo_desk;
 pub mod eod;
 pub mod import;
 pub mod outbox;
+pub mod parallel;
 pub mod products;
 pub mod risk;
 pub mod service;

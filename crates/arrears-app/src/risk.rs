@@ -17,7 +17,7 @@ use arrears_risk::features::{compute, MONTHS};
 use arrears_risk::{Delay, Drift, Month, Reason, RiskModel, Snapshot};
 use arrears_store::{LoanRecord, MonthRow, RawLoan, ScoreRow, Store, Tx};
 
-use crate::{AppError, SYSTEM_ACTOR};
+use crate::{parallel, AppError, SYSTEM_ACTOR};
 
 /// The age every loan is scored at: the training population's median.
 pub const AGE_UNKNOWN: u32 = 34;
@@ -210,7 +210,7 @@ pub fn month_end(store: &mut Store, date: Date, config: &RiskConfig) -> Result<R
     loop {
         let part = store.transaction(|tx| -> Result<Option<(i64, usize, Vec<ScoreRow>)>, AppError> {
             let raw = tx.active_loans_page(after, PARTITION)?;
-            let loans: Vec<LoanRecord> = raw.iter().map(RawLoan::decode).collect::<Result<_, _>>()?;
+            let loans: Vec<LoanRecord> = parallel::map(raw, parallel::threads(), |r: RawLoan| Ok(r.decode()?))?;
             let Some(last) = loans.last().map(|l| l.seq) else { return Ok(None) };
             let (rows, scores) = score_partition(tx, &loans, start, date, scoring, &history_after, config)?;
             Ok(Some((last, rows, scores)))
@@ -276,11 +276,10 @@ fn score_partition(
         (Some(&first), Some(&last)) => tx.posted_payments_between(first, last)?,
         _ => Vec::new(),
     };
-    let mut rows = Vec::with_capacity(loans.len());
-    for loan in loans {
+    let rows = parallel::map(loans.iter().collect(), parallel::threads(), |loan: &LoanRecord| {
         let state = crate::service::state_on(loan, &payments, end)?;
-        rows.push(month_row(loan, &state, start, end, paid.get(&loan.seq).copied().unwrap_or(0)));
-    }
+        Ok(month_row(loan, &state, start, end, paid.get(&loan.seq).copied().unwrap_or(0)))
+    })?;
     tx.add_months(&rows)?;
     if !scoring {
         return Ok((rows.len(), Vec::new()));
@@ -289,26 +288,23 @@ fn score_partition(
     let history = tx.months_of(&seqs, history_after, &end_month)?;
     let broken = tx.broken_promise_loans(&seqs, end.add_days(-(crate::collect::BROKEN_PROMISE_DAYS - 1)), end)?;
     let flags = tx.collection_flags(&seqs)?;
-    let scores: Vec<ScoreRow> = loans
-        .iter()
-        .map(|loan| {
-            let months = history.get(&loan.seq).map_or(&[][..], Vec::as_slice);
-            let snap = snapshot(loan, months, &end_month);
-            let mut score = config.model.score(&snap);
-            let unreachable = flags.get(&loan.seq).is_some_and(|f| f.unreachable_since.is_some_and(|d| d <= end));
-            let band = overlay(band(score.probability), &mut score.reasons, broken.contains(&loan.seq), unreachable);
-            ScoreRow {
-                loan_seq: loan.seq,
-                scored_on: end,
-                model: config.label.clone(),
-                points: score.points,
-                pd_ppm: (score.probability * 1e6).round().clamp(0.0, 1e6) as i64,
-                band: band.to_owned(),
-                reasons: serde_json::to_string(&score.reasons).expect("reasons serialise"),
-                features: serde_json::to_string(&RiskModel::drift_values(&compute(&snap))).expect("numbers serialise"),
-            }
+    let scores: Vec<ScoreRow> = parallel::map(loans.iter().collect(), parallel::threads(), |loan: &LoanRecord| {
+        let months = history.get(&loan.seq).map_or(&[][..], Vec::as_slice);
+        let snap = snapshot(loan, months, &end_month);
+        let mut score = config.model.score(&snap);
+        let unreachable = flags.get(&loan.seq).is_some_and(|f| f.unreachable_since.is_some_and(|d| d <= end));
+        let band = overlay(band(score.probability), &mut score.reasons, broken.contains(&loan.seq), unreachable);
+        Ok(ScoreRow {
+            loan_seq: loan.seq,
+            scored_on: end,
+            model: config.label.clone(),
+            points: score.points,
+            pd_ppm: (score.probability * 1e6).round().clamp(0.0, 1e6) as i64,
+            band: band.to_owned(),
+            reasons: serde_json::to_string(&score.reasons).expect("reasons serialise"),
+            features: serde_json::to_string(&RiskModel::drift_values(&compute(&snap))).expect("numbers serialise"),
         })
-        .collect();
+    })?;
     tx.add_scores(&scores)?;
     Ok((rows.len(), scores))
 }
