@@ -566,6 +566,15 @@ fn run_demo(
         println!("  arrears loan show {loan_no:<10} # a borrower {}", behaviour.label());
     }
     println!("  arrears portfolio");
+    if report.compliance.is_some() {
+        let last = report.last_day.unwrap_or(start);
+        if let Some(loan_no) = report.examples.get(&demo::Behaviour::Defaulting) {
+            println!("  arrears contacts show --loan {loan_no}   # every contact, its words and the policy's decision");
+        }
+        println!("  arrears compliance report --from {start} --to {}", last.add_days(1));
+        println!("  arrears collect results --from {start} --to {}", last.add_days(1));
+        println!("  arrears risk drift");
+    }
     Ok(())
 }
 
