@@ -5,6 +5,7 @@
 
 pub mod book;
 pub mod borrowers;
+pub mod bureau;
 pub mod calls;
 pub mod collect;
 pub mod compliance;

@@ -147,7 +147,17 @@ pub fn month_row(loan: &LoanRecord, state: &LoanState, start: Date, end: Date, p
     let billed: i64 =
         state.installments.iter().filter(|i| i.due_date >= start && i.due_date <= end).map(|i| i.charged.total().0).sum();
     let arrears: i64 = state.installments.iter().filter(|i| i.due_date < start).map(|i| i.outstanding().total().0).sum();
-    MonthRow { loan_seq: loan.seq, month: month_key(end), status: i64::from(status), due: billed + arrears, paid }
+    MonthRow {
+        loan_seq: loan.seq,
+        month: month_key(end),
+        status: i64::from(status),
+        due: billed + arrears,
+        paid,
+        balance: state.outstanding().total().0,
+        overdue: state.installments.iter().filter(|i| i.due_date < end).map(|i| i.outstanding().total().0).sum(),
+        dpd: i64::from(state.dpd),
+        class: state.class.label().to_owned(),
+    }
 }
 
 /// The months since 0000-01 of a `YYYY-MM` key (`None` if it is not one).
@@ -445,7 +455,17 @@ mod snapshot_tests {
             ledger_rows: 0,
             history_rows: 0,
         };
-        let row = |month: &str, status: i64| MonthRow { loan_seq: 1, month: month.into(), status, due: 52_000, paid: 0 };
+        let row = |month: &str, status: i64| MonthRow {
+            loan_seq: 1,
+            month: month.into(),
+            status,
+            due: 52_000,
+            paid: 0,
+            balance: 0,
+            overdue: 0,
+            dpd: 0,
+            class: "normal".into(),
+        };
         // January and March recorded, February missing.
         let s = snapshot(&loan, &[row("2026-01", 1), row("2026-03", 2)], "2026-03");
         let codes: Vec<i8> = s.months.iter().map(|m| m.status.code()).collect();

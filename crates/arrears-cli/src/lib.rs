@@ -2,6 +2,7 @@
 //! command calls a use case of `arrears-app`; nothing here decides about money.
 
 mod bench;
+mod bureau;
 mod desk;
 mod render;
 mod render_desk;
@@ -171,6 +172,11 @@ enum Command {
         #[command(subcommand)]
         what: desk::ComplianceWhat,
     },
+    /// Credit-bureau furnishing.
+    Bureau {
+        #[command(subcommand)]
+        what: bureau::BureauWhat,
+    },
     /// Loans and balances by bucket and classification.
     Portfolio {
         /// Compute every loan on this date instead of reading the stored summary.
@@ -337,6 +343,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Contacts { what } => desk::contacts_cmd(db, what)?,
         Command::Calls { what } => desk::calls_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Strategy { what } => desk::strategy_cmd(&desk::load_config(cli.config.as_deref())?, what)?,
+        Command::Bureau { what } => bureau::run(db, what)?,
         Command::Compliance { what } => desk::compliance_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Portfolio { as_of, format } => {
             let mut store = arrears_app::open(db)?;

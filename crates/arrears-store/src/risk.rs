@@ -19,6 +19,14 @@ pub struct MonthRow {
     pub status: i64,
     pub due: i64,
     pub paid: i64,
+    /// Everything owed at the month's end.
+    pub balance: i64,
+    /// Owed past its due date at the month's end.
+    pub overdue: i64,
+    /// Days past due at the month's end.
+    pub dpd: i64,
+    /// The five-category class at the month's end.
+    pub class: String,
 }
 
 /// A loan's risk score on a date.
@@ -86,12 +94,16 @@ impl Tx<'_> {
                     Value::from(m.status),
                     Value::from(m.due),
                     Value::from(m.paid),
+                    Value::from(m.balance),
+                    Value::from(m.overdue),
+                    Value::from(m.dpd),
+                    Value::from(m.class.as_str()),
                 ]
             })
             .collect();
         self.insert_rows_with(
             "loan_months",
-            &["loan_seq", "month", "status", "due", "paid"],
+            &["loan_seq", "month", "status", "due", "paid", "balance", "overdue", "dpd", "class"],
             values,
             " ON CONFLICT (loan_seq, month) DO NOTHING",
         )
@@ -103,7 +115,8 @@ impl Tx<'_> {
         let mut out: BTreeMap<i64, Vec<MonthRow>> = BTreeMap::new();
         for chunk in seqs.chunks(IN_CHUNK) {
             let sql = format!(
-                "SELECT loan_seq, month, status, due, paid FROM loan_months WHERE month > $1 AND month <= $2 \
+                "SELECT loan_seq, month, status, due, paid, balance, overdue, dpd, class FROM loan_months \
+                 WHERE month > $1 AND month <= $2 \
                  AND loan_seq IN ({}) ORDER BY loan_seq, month",
                 in_list(3, chunk.len())
             );
@@ -116,6 +129,10 @@ impl Tx<'_> {
                     status: r.int(2)?,
                     due: r.int(3)?,
                     paid: r.int(4)?,
+                    balance: r.int(5)?,
+                    overdue: r.int(6)?,
+                    dpd: r.int(7)?,
+                    class: r.text(8)?.to_owned(),
                 };
                 out.entry(row.loan_seq).or_default().push(row);
             }

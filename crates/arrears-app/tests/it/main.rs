@@ -4,6 +4,7 @@
 
 mod support;
 
+mod bureau;
 mod collections;
 mod concurrency;
 mod eod;

@@ -397,5 +397,17 @@ fn month_ends_score_the_book_and_loan_show_tells_why() {
     assert!(out.starts_with("wrote 2 rows"), "{out}");
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.starts_with("ID,LIMIT_BAL,SEX,EDUCATION,MARRIAGE,AGE,PAY_0,"), "{text}");
+    // The bureau file of March: both loans two months late, their 24-month strings.
+    let furnish = env.dir.join("cn-2026-03.csv");
+    let out = env.ok(&["bureau", "furnish", "--month", "2026-03", "--format", "csv", "--out", furnish.to_str().unwrap()]);
+    assert!(out.starts_with("2 accounts furnished for 2026-03"), "{out}");
+    let csv = std::fs::read_to_string(&furnish).unwrap();
+    assert!(csv.lines().nth(1).unwrap().ends_with(&format!(",special-mention,2,{}12", "/".repeat(22))), "{csv}");
+    let missing = env.dir.join("cn-2026-04.jsonl");
+    env.rejected(
+        &["bureau", "furnish", "--month", "2026-04", "--out", missing.to_str().unwrap()],
+        &["month: 2026-04 is not closed and recorded yet"],
+    );
+    assert!(!missing.exists(), "a refused month leaves no file");
     assert!(text.lines().any(|l| l.starts_with("L1-2026-02,3000,") && l.ends_with(",1")), "L1 was late at March's end:\n{text}");
 }

@@ -10,6 +10,11 @@ CREATE TABLE loan_months (
     -- what was owed at the month's end, and what was paid during it (minor units)
     due      BIGINT NOT NULL,
     paid     BIGINT NOT NULL CHECK (paid >= 0),
+    -- everything owed, and what was owed past its due date, at the month's end; the class then
+    balance  BIGINT NOT NULL,
+    overdue  BIGINT NOT NULL,
+    dpd      BIGINT NOT NULL,
+    class    TEXT NOT NULL,
     PRIMARY KEY (loan_seq, month)
 );
 

@@ -1,5 +1,5 @@
 -- Arrears schema, version 3, for SQLite: each loan's month-end performance (the input of
--- behavioural scoring, as the training data's monthly statuses), its risk scores, and the
+-- behavioural scoring, as the training data's monthly statuses, and of credit reporting), its risk scores, and the
 -- monthly scoring runs with the population's drift.
 
 CREATE TABLE loan_months (
@@ -10,6 +10,11 @@ CREATE TABLE loan_months (
     -- what was owed at the month's end, and what was paid during it (minor units)
     due      INTEGER NOT NULL,
     paid     INTEGER NOT NULL CHECK (paid >= 0),
+    -- everything owed, and what was owed past its due date, at the month's end; the class then
+    balance  INTEGER NOT NULL,
+    overdue  INTEGER NOT NULL,
+    dpd      INTEGER NOT NULL,
+    class    TEXT NOT NULL,
     PRIMARY KEY (loan_seq, month)
 );
 
