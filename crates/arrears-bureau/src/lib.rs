@@ -5,9 +5,12 @@
 //! five-category class and the 24-month repayment-status string in the codes a Chinese personal
 //! credit report shows. A [`Furnisher`] writes records; [`JsonLines`] and [`Csv`] are the two
 //! documented, versioned exports ([`china::FORMAT`]), and a lender adds its bureau's exact
-//! interface as another `Furnisher`. Everything here is pure: the caller passes the months.
+//! interface as another `Furnisher`. [`metro2`] writes and reads the US Metro 2 file (header,
+//! 426-character base segments, trailer with its totals). Everything here is pure: the caller
+//! passes the months.
 
 pub mod china;
+pub mod metro2;
 
 pub use china::{history_string, ChinaRecord, MonthCode, FORMAT};
 

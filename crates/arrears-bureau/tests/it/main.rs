@@ -1,5 +1,7 @@
 //! The China record: month codes, the 24-month string, and the two exports read back.
 
+mod metro2;
+
 use arrears_bureau::{history_string, ChinaRecord, Csv, Furnisher, JsonLines, MonthCode, FORMAT};
 use arrears_core::{Amount, Classification};
 
