@@ -5,6 +5,11 @@
 //! the month-end balance, amount overdue, months overdue and class, this month's code, and the
 //! 24-month string — `N` paid as agreed, `1`…`7` by days overdue, `*` nothing due, `C` the
 //! month the loan was settled, `/` before the loan was opened or before Arrears kept its months.
+//!
+//! A loan's first overdue status is reported only once the borrower has been told it will be
+//! (征信业管理条例 art. 15): a credit-report notice sent and not stopped on its way at least
+//! [`NOTICE_DAYS`] days before the month's end. Until then its record is held back, and the
+//! next month's record carries the true history.
 
 use arrears_bureau::{history_string, ChinaRecord, Furnisher, MonthCode};
 use arrears_core::{Amount, Classification, Date, LoanStatus};
@@ -76,8 +81,22 @@ pub fn record(loan: &LoanRecord, rows: &[MonthRow], m: i64) -> Option<ChinaRecor
     })
 }
 
-/// Writes the records of `month` (`YYYY-MM`) to `out`; returns how many.
-pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) -> Result<usize, AppError> {
+/// Days between the notice and the month end of a first negative report, unless the meta key
+/// `credit.notice_days` says otherwise.
+pub const NOTICE_DAYS: i32 = 7;
+/// The template whose contact tells a borrower of the coming report.
+pub const NOTICE_TEMPLATE: &str = "credit-report-notice";
+
+/// What a furnishing run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FurnishReport {
+    pub written: usize,
+    /// First negative statuses held back because the borrower has not been told yet.
+    pub withheld: usize,
+}
+
+/// Writes the records of `month` (`YYYY-MM`) to `out`.
+pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) -> Result<FurnishReport, AppError> {
     let bad = || AppError::invalid("month", format!("`{month}` is not a month: write YYYY-MM"));
     let first: Date = format!("{month}-01").parse().map_err(|_| bad())?;
     if month.len() != 7 {
@@ -93,7 +112,17 @@ pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) ->
     }
     let m = index(end);
     let after = month_key(first.add_months(-24).add_months(1).add_days(-1));
-    let mut written = 0;
+    let notice_days = match store.read(|tx| tx.meta("credit.notice_days"))? {
+        None => NOTICE_DAYS,
+        Some(v) => v
+            .parse()
+            .ok()
+            .filter(|n| (0..=60).contains(n))
+            .ok_or_else(|| AppError::invalid("credit.notice_days", format!("`{v}` is not a number of days from 0 to 60")))?,
+    };
+    // Told in time: by the end of the day `notice_days` before the month's end, anywhere.
+    let told_by = crate::collect::day_start_utc(end.add_days(1 - notice_days)) - 1;
+    let mut report = FurnishReport::default();
     let mut after_seq = 0;
     loop {
         let page = store.read(|tx| tx.loans_page(after_seq, 2_000))?;
@@ -101,14 +130,30 @@ pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) ->
         after_seq = last.seq;
         let seqs: Vec<i64> = page.iter().map(|l| l.seq).collect();
         let months = store.read(|tx| tx.months_of(&seqs, &after, month))?;
-        for loan in &page {
-            let rows = months.get(&loan.seq).map_or(&[][..], Vec::as_slice);
-            if let Some(r) = record(loan, rows, m) {
-                out.record(&r).map_err(|e| AppError::Io(e.to_string()))?;
-                written += 1;
+        let records: Vec<(i64, ChinaRecord)> = page
+            .iter()
+            .filter_map(|loan| record(loan, months.get(&loan.seq).map_or(&[][..], Vec::as_slice), m).map(|r| (loan.seq, r)))
+            .collect();
+        let negative: Vec<i64> = records.iter().filter(|(_, r)| r.status.is_ascii_digit()).map(|(s, _)| *s).collect();
+        let (reported, told) = store.read(|tx| {
+            Ok::<_, AppError>((
+                tx.reported_overdue_before(&negative, "cn", month)?,
+                tx.told_with(&negative, NOTICE_TEMPLATE, told_by)?,
+            ))
+        })?;
+        let mut log = Vec::with_capacity(records.len());
+        for (seq, r) in &records {
+            let held = r.status.is_ascii_digit() && !reported.contains(seq) && !told.contains(seq);
+            log.push((*seq, r.status, held));
+            if held {
+                report.withheld += 1;
+            } else {
+                out.record(r).map_err(|e| AppError::Io(e.to_string()))?;
+                report.written += 1;
             }
         }
+        store.transaction(|tx| tx.record_credit_reports(month, "cn", &log))?;
     }
     out.finish().map_err(|e| AppError::Io(e.to_string()))?;
-    Ok(written)
+    Ok(report)
 }

@@ -172,10 +172,10 @@ enum Command {
         #[command(subcommand)]
         what: desk::ComplianceWhat,
     },
-    /// Credit-bureau furnishing.
-    Bureau {
+    /// Credit reporting: furnishing files and Metro 2.
+    Credit {
         #[command(subcommand)]
-        what: bureau::BureauWhat,
+        what: bureau::CreditWhat,
     },
     /// Loans and balances by bucket and classification.
     Portfolio {
@@ -343,7 +343,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Contacts { what } => desk::contacts_cmd(db, what)?,
         Command::Calls { what } => desk::calls_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Strategy { what } => desk::strategy_cmd(&desk::load_config(cli.config.as_deref())?, what)?,
-        Command::Bureau { what } => bureau::run(db, what)?,
+        Command::Credit { what } => bureau::run(db, what)?,
         Command::Compliance { what } => desk::compliance_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Portfolio { as_of, format } => {
             let mut store = arrears_app::open(db)?;

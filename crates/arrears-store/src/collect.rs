@@ -686,6 +686,26 @@ impl Tx<'_> {
         rows.first().map(|r| r.text(0).map(str::to_owned)).transpose()
     }
 
+    /// Loans of `seqs` that were sent a contact with `template` planned at or before
+    /// `until_utc`: allowed, handed to its provider, and not reported undelivered.
+    pub fn told_with(&mut self, seqs: &[i64], template: &str, until_utc: i64) -> Result<Vec<i64>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in seqs.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT DISTINCT c.loan_seq FROM contacts c WHERE c.template = $1 AND c.at_utc <= $2 AND c.decision = 'allowed' \
+                 AND EXISTS (SELECT 1 FROM contact_events s WHERE s.contact_key = c.contact_key AND s.event = 'sent') \
+                 AND {REACHED} AND c.loan_seq IN ({})",
+                placeholders(3, chunk.len())
+            );
+            let mut params = vec![Value::from(template), Value::from(until_utc)];
+            params.extend(chunk.iter().map(|&s| Value::from(s)));
+            for r in self.conn.query(&sql, &params)? {
+                out.push(r.int(0)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Loans sent an allowed contact with `template` for business date `date`.
     pub fn contacted_loans(&mut self, date: Date, template: &str) -> Result<Vec<i64>, StoreError> {
         let rows = self.conn.query(

@@ -228,6 +228,47 @@ impl Tx<'_> {
         rows.iter().map(|r| Ok((r.int(0)?, parse_date(r.text(1)?)?))).collect()
     }
 
+    /// Records what a furnishing run reported for each loan (replacing an earlier run's record
+    /// of the same month): `(loan_seq, status, withheld)`.
+    pub fn record_credit_reports(&mut self, month: &str, pack: &str, rows: &[(i64, char, bool)]) -> Result<(), StoreError> {
+        let values = rows
+            .iter()
+            .map(|&(seq, status, withheld)| {
+                vec![
+                    Value::from(seq),
+                    Value::from(month),
+                    Value::from(pack),
+                    Value::from(status.to_string()),
+                    Value::from(i64::from(withheld)),
+                ]
+            })
+            .collect();
+        self.insert_rows_with(
+            "credit_reports",
+            &["loan_seq", "month", "pack", "status", "withheld"],
+            values,
+            " ON CONFLICT (loan_seq, month, pack) DO UPDATE SET status = excluded.status, withheld = excluded.withheld",
+        )
+    }
+
+    /// Loans of `seqs` reported overdue (`1`…`7`, not held back) in a month before `month`.
+    pub fn reported_overdue_before(&mut self, seqs: &[i64], pack: &str, month: &str) -> Result<Vec<i64>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in seqs.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT DISTINCT loan_seq FROM credit_reports WHERE pack = $1 AND month < $2 AND withheld = 0 \
+                 AND status IN ('1', '2', '3', '4', '5', '6', '7') AND loan_seq IN ({})",
+                in_list(3, chunk.len())
+            );
+            let mut params = vec![Value::from(pack), Value::from(month)];
+            params.extend(chunk.iter().map(|&s| Value::from(s)));
+            for r in self.conn.query(&sql, &params)? {
+                out.push(r.int(0)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The status of the scoring run of `month` (`YYYY-MM`), if any.
     pub fn risk_run(&mut self, month: &str) -> Result<Option<String>, StoreError> {
         let rows = self.conn.query("SELECT status FROM risk_runs WHERE month = $1", &[month.into()])?;

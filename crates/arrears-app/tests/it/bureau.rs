@@ -50,9 +50,25 @@ story!(a_month_is_furnished_with_each_loans_standing_and_history, |db: &TestDb| 
     service::pay(&mut store, "L2", payoff, Some(d("2026-03-10")), "payoff").unwrap();
     close(&mut store, "2026-03-31");
 
+    // L1's first overdue status waits: nobody told the borrower it would be reported.
+    let mut held = Collect::default();
+    let report = furnish_china(&mut store, "2026-03", &mut held).unwrap();
+    assert_eq!((report.written, report.withheld), (1, 1));
+    assert_eq!(held.0[0].account, "L2");
+    assert!(held.1, "the writer is finished");
+    // A notice sent on 2026-03-20 (sent, eleven days before the month's end) lets it go.
+    let l1_seq = store.read(|tx| tx.loan("L1")).unwrap().unwrap().seq;
+    let at = arrears_policy::LocalTime::parse("2026-03-20 10:00").unwrap().utc_minutes(480);
+    store
+        .transaction(|tx| {
+            tx.append_contacts(&[notice(l1_seq, at)])?;
+            tx.append_contact_event("notice-L1", "sent", at, "file:notice-L1")?;
+            Ok::<_, arrears_store::StoreError>(())
+        })
+        .unwrap();
     let mut out = Collect::default();
-    assert_eq!(furnish_china(&mut store, "2026-03", &mut out).unwrap(), 2);
-    assert!(out.1, "the writer is finished");
+    let report = furnish_china(&mut store, "2026-03", &mut out).unwrap();
+    assert_eq!((report.written, report.withheld), (2, 0));
     let (l1, l2) = (&out.0[0], &out.0[1]);
     // January has no month-end row (the book's first closed day was 2026-02-15): `/`.
     assert_eq!(l1.history, format!("{}12", "/".repeat(22)), "{l1:?}");
@@ -63,9 +79,34 @@ story!(a_month_is_furnished_with_each_loans_standing_and_history, |db: &TestDb| 
     // After its closing month a settled loan is no longer furnished.
     close(&mut store, "2026-04-30");
     let mut april = Collect::default();
-    assert_eq!(furnish_china(&mut store, "2026-04", &mut april).unwrap(), 1);
+    assert_eq!(furnish_china(&mut store, "2026-04", &mut april).unwrap().written, 1, "reported before: no new notice needed");
     assert_eq!(april.0[0].account, "L1");
     assert_eq!(april.0[0].history, format!("{}123", "/".repeat(21)));
     let mut bad = Collect::default();
     assert!(furnish_china(&mut store, "2026-4", &mut bad).unwrap_err().to_string().contains("month: `2026-4` is not a month"));
 });
+
+fn notice(loan_seq: i64, at_utc: i64) -> arrears_store::NewContact {
+    arrears_store::NewContact {
+        contact_key: "notice-L1".into(),
+        loan_seq,
+        borrower_id: "B-L1".into(),
+        business_date: d("2026-03-20"),
+        at_utc,
+        at_local: "2026-03-20 10:00".into(),
+        channel: "sms".into(),
+        party: "debtor".into(),
+        purpose: "collection".into(),
+        template: "credit-report-notice".into(),
+        strategy: "default".into(),
+        arm: "champion".into(),
+        step_day: Some(25),
+        collector: "system".into(),
+        recipient: "138****5678".into(),
+        content: "…".into(),
+        facts: "{}".into(),
+        flags: "{}".into(),
+        pack: "cn@2026.1".into(),
+        blocked: None,
+    }
+}

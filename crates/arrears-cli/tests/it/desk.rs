@@ -365,7 +365,10 @@ fn delivery_receipts_are_verified_and_recorded_once() {
 fn month_ends_score_the_book_and_loan_show_tells_why() {
     let env = Env::sqlite();
     book(&env);
-    let out = env.ok(&["eod", "--until", "2026-03-31"]);
+    // D+25 (2026-03-12): the credit-report notice goes to L1's borrower; L2's opted out of texts.
+    let mut out = env.ok(&["eod", "--until", "2026-03-11"]);
+    env.ok(&["outbox", "deliver", "--now", "2026-03-12 02:30"]);
+    out.push_str(&env.ok(&["eod", "--until", "2026-03-31"]));
     // The book's first closed day is its first due date, 2026-02-15: February is its first month.
     assert!(out.contains("2026-02: 2 loan months recorded, 2 loans scored"), "{out}");
     assert!(out.contains("2026-03: 2 loan months recorded, 2 loans scored"), "{out}");
@@ -397,17 +400,36 @@ fn month_ends_score_the_book_and_loan_show_tells_why() {
     assert!(out.starts_with("wrote 2 rows"), "{out}");
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.starts_with("ID,LIMIT_BAL,SEX,EDUCATION,MARRIAGE,AGE,PAY_0,"), "{text}");
-    // The bureau file of March: both loans two months late, their 24-month strings.
+    // The bureau file of March: L1 two months late with its 24-month string; L2's first overdue
+    // status waits, since its borrower was never told.
     let furnish = env.dir.join("cn-2026-03.csv");
-    let out = env.ok(&["bureau", "furnish", "--month", "2026-03", "--format", "csv", "--out", furnish.to_str().unwrap()]);
-    assert!(out.starts_with("2 accounts furnished for 2026-03"), "{out}");
+    let out = env.ok(&[
+        "credit",
+        "furnish",
+        "--month",
+        "2026-03",
+        "--pack",
+        "cn",
+        "--format",
+        "csv",
+        "--out",
+        furnish.to_str().unwrap(),
+    ]);
+    assert!(out.starts_with("1 accounts furnished for 2026-03"), "{out}");
+    assert!(out.contains("1 first overdue statuses held back"), "{out}");
     let csv = std::fs::read_to_string(&furnish).unwrap();
     assert!(csv.lines().nth(1).unwrap().ends_with(&format!(",special-mention,2,{}12", "/".repeat(22))), "{csv}");
     let missing = env.dir.join("cn-2026-04.jsonl");
     env.rejected(
-        &["bureau", "furnish", "--month", "2026-04", "--out", missing.to_str().unwrap()],
+        &["credit", "furnish", "--month", "2026-04", "--out", missing.to_str().unwrap()],
         &["month: 2026-04 is not closed and recorded yet"],
     );
     assert!(!missing.exists(), "a refused month leaves no file");
+    env.rejected(
+        &["credit", "furnish", "--month", "2026-03", "--pack", "us", "--out", missing.to_str().unwrap()],
+        &["--pack us: "],
+    );
+    let not_metro = env.file("not-metro2.txt", "HELLO\n");
+    env.rejected(&["credit", "parse", not_metro.to_str().unwrap()], &["record 1: 5 characters; every record has 426"]);
     assert!(text.lines().any(|l| l.starts_with("L1-2026-02,3000,") && l.ends_with(",1")), "L1 was late at March's end:\n{text}");
 }

@@ -41,3 +41,14 @@ CREATE TABLE risk_runs (
     loans  INTEGER NOT NULL,
     drift  TEXT
 );
+
+-- What each furnishing run reported (or held back) for each loan and month.
+CREATE TABLE credit_reports (
+    loan_seq  INTEGER NOT NULL REFERENCES loans(seq),
+    month     TEXT NOT NULL,
+    pack      TEXT NOT NULL,
+    status    TEXT NOT NULL,
+    -- 1 when held back: a first negative status waits until the borrower has been told
+    withheld  INTEGER NOT NULL,
+    PRIMARY KEY (loan_seq, month, pack)
+);
