@@ -78,6 +78,7 @@ pub fn record(loan: &LoanRecord, rows: &[MonthRow], m: i64) -> Option<ChinaRecor
         class,
         status: codes.last().map_or('/', |c| c.char()),
         history: history_string(&codes),
+        disputed: false,
     })
 }
 
@@ -134,6 +135,11 @@ pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) ->
             .iter()
             .filter_map(|loan| record(loan, months.get(&loan.seq).map_or(&[][..], Vec::as_slice), m).map(|r| (loan.seq, r)))
             .collect();
+        let disputed = store.read(|tx| tx.disputed_on(&seqs, end))?;
+        let mut records = records;
+        for (seq, r) in &mut records {
+            r.disputed = disputed.contains(seq);
+        }
         let negative: Vec<i64> = records.iter().filter(|(_, r)| r.status.is_ascii_digit()).map(|(s, _)| *s).collect();
         let (reported, told) = store.read(|tx| {
             Ok::<_, AppError>((
@@ -156,4 +162,30 @@ pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) ->
     }
     out.finish().map_err(|e| AppError::Io(e.to_string()))?;
     Ok(report)
+}
+
+/// A loan's credit history as the borrower sees it: each recorded month's code, oldest first,
+/// and its negative marks with when each ages out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditHistory {
+    pub months: Vec<(String, MonthCode)>,
+    pub marks: Vec<arrears_bureau::Mark>,
+}
+
+/// The credit history of `loan_no` from its month-end rows.
+pub fn history(store: &mut Store, loan_no: &str) -> Result<CreditHistory, AppError> {
+    store.read(|tx| {
+        let loan = tx.loan(loan_no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: loan_no.to_owned() })?;
+        let rows = tx.months_of(&[loan.seq], "0000-00", "9999-12")?.remove(&loan.seq).unwrap_or_default();
+        let mut months: Vec<(String, MonthCode)> = rows.iter().map(|r| (r.month.clone(), code(r))).collect();
+        if let Some(closed) = loan.state.closed_on {
+            let key = key_of(index(closed));
+            if !months.iter().any(|(m, _)| *m == key) {
+                months
+                    .push((key, if loan.state.status == LoanStatus::PaidOff { MonthCode::Settled } else { MonthCode::BadDebt }));
+            }
+        }
+        let marks = arrears_bureau::negative_marks(&months);
+        Ok(CreditHistory { months, marks })
+    })
 }

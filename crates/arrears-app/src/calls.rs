@@ -4,7 +4,7 @@
 
 use arrears_core::{Amount, Date};
 use arrears_policy::{Channel, Contact, LocalTime, Party, Verdict};
-use arrears_store::{AgentRow, CallTask, FlagsRow, NewContact, PromiseRow, Store};
+use arrears_store::{AgentRow, CallTask, NewContact, PromiseRow, Store};
 
 use crate::collect::{day_start_utc, loan_flags, mask, past_contacts, CollectConfig, LOOKBACK_DAYS};
 use crate::service::open_day;
@@ -306,7 +306,24 @@ pub fn record_outcome(
                 status: "open".into(),
                 resolved_on: None,
             })?,
-            CallOutcome::Dispute => flags.dispute_open_since = flags.dispute_open_since.or(Some(date)),
+            CallOutcome::Dispute => {
+                // A dispute raised on a call is a dispute like any other: recorded with its
+                // deadline, the loan marked at once.
+                let loan_no = tx.loan_by_seq(task.loan_seq)?.map(|l| l.loan_no).unwrap_or_default();
+                let reason = format!("raised on a call ({contact_key})");
+                crate::disputes::open_in(
+                    tx,
+                    &crate::disputes::NewDispute {
+                        loan_no: &loan_no,
+                        month: None,
+                        amount: None,
+                        reason: &reason,
+                        channel: "phone",
+                        actor: agent,
+                    },
+                )?;
+                flags = tx.collection_flags(&[task.loan_seq])?.remove(&task.loan_seq).unwrap_or_default();
+            }
             CallOutcome::WrongNumber => flags.unreachable_since = flags.unreachable_since.or(Some(date)),
             _ => {}
         }
@@ -327,19 +344,6 @@ pub fn record_outcome(
             contact_key,
             &format!("{{\"outcome\":\"{}\",\"detail\":{detail}}}", outcome.code()),
         )?;
-        Ok(())
-    })
-}
-
-/// Opens or closes a dispute on a loan; while open, reminders and collection stop.
-pub fn set_dispute(store: &mut Store, loan_no: &str, open: bool, actor: &str) -> Result<(), AppError> {
-    store.transaction(|tx| {
-        let loan = tx.loan(loan_no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: loan_no.to_owned() })?;
-        let date = open_day(tx)?.unwrap_or(loan.state.as_of);
-        let mut flags: FlagsRow = tx.collection_flags(&[loan.seq])?.remove(&loan.seq).unwrap_or_default();
-        flags.dispute_open_since = if open { flags.dispute_open_since.or(Some(date)) } else { None };
-        tx.set_collection_flags(loan.seq, &flags)?;
-        tx.audit(date, actor, if open { "dispute-open" } else { "dispute-close" }, loan_no, "{}")?;
         Ok(())
     })
 }

@@ -11,6 +11,7 @@ pub mod collect;
 pub mod compliance;
 pub mod demo;
 pub mod demo_desk;
+pub mod disputes;
 pub mod eod;
 pub mod import;
 pub mod outbox;

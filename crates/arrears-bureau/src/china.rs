@@ -14,7 +14,10 @@ pub const FORMAT: &str = "arrears-cn-furnishing/1";
 pub const HISTORY_MONTHS: usize = 24;
 /// The CSV export's columns.
 pub const CSV_HEADER: &str =
-    "format,account,borrower,month,opened,currency,principal,balance,overdue,months_overdue,class,status,history";
+    "format,account,borrower,month,opened,currency,principal,balance,overdue,months_overdue,class,status,history,disputed";
+/// Years a negative mark stays on a Chinese credit report after the overdue ends (征信业管理条例
+/// art. 16: five years from the day the bad behaviour ends).
+pub const MARK_YEARS: i64 = 5;
 
 /// A month's code in the repayment-status string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +106,8 @@ pub struct ChinaRecord {
     pub status: char,
     /// The 24-month string, oldest month first, this month last.
     pub history: String,
+    /// A dispute of the account was open at the month's end.
+    pub disputed: bool,
 }
 
 impl ChinaRecord {
@@ -121,6 +126,7 @@ impl ChinaRecord {
             self.class.label().to_owned(),
             self.status.to_string(),
             self.history.clone(),
+            u8::from(self.disputed).to_string(),
         ]
         .join(",")
     }
@@ -133,6 +139,56 @@ fn csv_field(text: &str) -> String {
     } else {
         text.to_owned()
     }
+}
+
+/// A negative mark: a run of overdue months, its worst code, and when it leaves the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    /// The first and last overdue months, `YYYY-MM`.
+    pub from: String,
+    pub to: String,
+    pub worst: char,
+    /// The month the overdue ended (the first month after it no longer overdue), if it has.
+    pub ended: Option<String>,
+    /// Five years after it ended; `None` while it has not (it ages out five years after it is
+    /// paid).
+    pub ages_out: Option<String>,
+}
+
+fn month_number(key: &str) -> Option<i64> {
+    let (y, m) = key.split_once('-')?;
+    let (y, m): (i64, i64) = (y.parse().ok()?, m.parse().ok()?);
+    (1..=12).contains(&m).then_some(y * 12 + m - 1)
+}
+
+fn month_key(n: i64) -> String {
+    format!("{:04}-{:02}", n.div_euclid(12), n.rem_euclid(12) + 1)
+}
+
+/// The negative marks of a history given as `(YYYY-MM, code)`, oldest first.
+pub fn negative_marks(months: &[(String, MonthCode)]) -> Vec<Mark> {
+    let mut marks: Vec<Mark> = Vec::new();
+    let mut open: Option<Mark> = None;
+    for (month, code) in months {
+        match (code, open.as_mut()) {
+            (MonthCode::Overdue(_) | MonthCode::BadDebt, Some(m)) => {
+                m.to = month.clone();
+                m.worst = m.worst.max(code.char());
+            }
+            (MonthCode::Overdue(_) | MonthCode::BadDebt, None) => {
+                open = Some(Mark { from: month.clone(), to: month.clone(), worst: code.char(), ended: None, ages_out: None });
+            }
+            (_, Some(_)) => {
+                let mut m = open.take().expect("open");
+                m.ages_out = month_number(month).map(|n| month_key(n + MARK_YEARS * 12));
+                m.ended = Some(month.clone());
+                marks.push(m);
+            }
+            (_, None) => {}
+        }
+    }
+    marks.extend(open);
+    marks
 }
 
 /// Amounts as exact decimal strings in the exports.

@@ -37,6 +37,108 @@ pub enum CreditWhat {
     },
     /// Read a Metro 2 file: check every record and the trailer's totals, and summarise it.
     Parse { file: PathBuf },
+    /// What was reported of a loan month by month, each negative mark and when it ages out,
+    /// and what helps.
+    History {
+        #[arg(long)]
+        loan: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DisputeWhat {
+    /// Open a dispute: the loan is marked disputed at once and collection pauses.
+    Open {
+        #[arg(long)]
+        loan: String,
+        /// The reported month disputed, YYYY-MM.
+        #[arg(long)]
+        month: Option<String>,
+        /// The amount disputed.
+        #[arg(long, allow_hyphen_values = true)]
+        amount: Option<String>,
+        #[arg(long)]
+        reason: String,
+        /// phone, portal, api, letter, email or in-person.
+        #[arg(long, default_value = "phone")]
+        channel: String,
+        #[arg(long, default_value = "staff")]
+        actor: String,
+    },
+    /// Answer a dispute: corrected (with --status), confirmed, or unverifiable.
+    Resolve {
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        outcome: String,
+        /// For a correction: what the disputed month should read, N or 1 to 7.
+        #[arg(long)]
+        status: Option<char>,
+        #[arg(long, default_value = "staff")]
+        actor: String,
+    },
+    /// Open disputes, the nearest deadline first, with alerts for those due within 5 days.
+    List,
+}
+
+pub fn dispute(db: &str, what: DisputeWhat) -> Result<()> {
+    use arrears_app::disputes::{self, NewDispute, Outcome};
+    let mut store = arrears_app::open(db)?;
+    match what {
+        DisputeWhat::Open { loan, month, amount, reason, channel, actor } => {
+            let amount = amount.map(|a| crate::parse_amount("amount", &a)).transpose()?;
+            let d =
+                NewDispute { loan_no: &loan, month: month.as_deref(), amount, reason: &reason, channel: &channel, actor: &actor };
+            let id = disputes::open(&mut store, &d)?;
+            println!(
+                "dispute {id} opened on {loan}: collection paused; the answer is due by its deadline (arrears dispute list)"
+            );
+        }
+        DisputeWhat::Resolve { id, outcome, status, actor } => {
+            let outcome = match outcome.as_str() {
+                "corrected" => {
+                    Outcome::Corrected { status: status.context("--status: a correction says what the month should read")? }
+                }
+                "confirmed" => Outcome::Confirmed,
+                "unverifiable" => Outcome::Unverifiable,
+                other => bail!("--outcome: `{other}` is not corrected, confirmed or unverifiable"),
+            };
+            let d = disputes::resolve(&mut store, id, outcome, &actor)?;
+            println!(
+                "dispute {id} answered ({}) on {}:",
+                d.outcome.unwrap_or_default(),
+                d.resolved_on.map(|x| x.to_string()).unwrap_or_default()
+            );
+            println!("  {}", d.answer.unwrap_or_default());
+        }
+        DisputeWhat::List => {
+            let open = disputes::open_disputes(&mut store)?;
+            if open.is_empty() {
+                println!("no open disputes");
+            }
+            for (d, left) in open {
+                let alert = if left < 0 {
+                    "  LATE"
+                } else if left <= arrears_app::disputes::ALERT_DAYS {
+                    "  DUE SOON"
+                } else {
+                    ""
+                };
+                println!(
+                    "{:>5}  loan {:<8} opened {} by {} ({})  due {} ({left} days){alert}  {}{}",
+                    d.id,
+                    d.loan_seq,
+                    d.opened_on,
+                    d.opened_by,
+                    d.channel,
+                    d.deadline,
+                    d.month.map(|m| format!("[{m}] ")).unwrap_or_default(),
+                    d.reason
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 pub fn run(db: &str, what: CreditWhat) -> Result<()> {
@@ -66,6 +168,29 @@ pub fn run(db: &str, what: CreditWhat) -> Result<()> {
                     report.withheld
                 );
             }
+        }
+        CreditWhat::History { loan } => {
+            let mut store = arrears_app::open(db)?;
+            let view = arrears_app::bureau::history(&mut store, &loan)?;
+            println!("credit history of {loan}: what was reported month by month (oldest first)");
+            println!("  {}", view.months.iter().map(|(m, c)| format!("{m} {}", c.char())).collect::<Vec<_>>().join("  "));
+            if view.marks.is_empty() {
+                println!("no negative marks.");
+            }
+            for m in &view.marks {
+                let when = match &m.ages_out {
+                    Some(a) => format!(
+                        "ended {}; it leaves the report in {a} (5 years after it ended)",
+                        m.ended.as_deref().unwrap_or("")
+                    ),
+                    None => "still overdue: it leaves the report 5 years after it is paid".to_owned(),
+                };
+                println!("  negative mark {} to {} (worst {}): {when}", m.from, m.to, m.worst);
+            }
+            println!("what helps: pay what is overdue (the mark then starts to age); ask for a repayment certificate once paid; dispute a record that is wrong (arrears dispute open); add a personal statement to your report.");
+            println!(
+                "no one can lawfully delete a true record for a fee: offers to \"repair\" a credit report for money are scams."
+            );
         }
         CreditWhat::Parse { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;

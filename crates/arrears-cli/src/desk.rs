@@ -61,21 +61,12 @@ pub enum OutboxWhat {
 #[derive(Debug, Subcommand)]
 pub enum ContactsWhat {
     /// The communication record of a loan: every attempt, its words, the policy decision and
-    /// what became of it. `--format csv` exports it.
+    /// what became of it. `--format csv` exports it. (Disputes: `arrears dispute`.)
     Show {
         #[arg(long)]
         loan: String,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
-    },
-    /// Open or close a dispute on a loan: while open, reminders and collection stop.
-    Dispute {
-        #[arg(long)]
-        loan: String,
-        #[arg(long)]
-        close: bool,
-        #[arg(long, default_value = "staff")]
-        actor: String,
     },
     /// Record a borrower's opt-out of an electronic channel (sms, email, app); it holds at once.
     OptOut {
@@ -441,10 +432,6 @@ pub fn contacts_cmd(db: &str, what: ContactsWhat) -> Result<()> {
             let record = store.read(|tx| tx.loan(&loan))?.with_context(|| format!("--loan: loan `{loan}` does not exist"))?;
             let contacts = store.read(|tx| tx.contacts_of(record.seq))?;
             crate::render_desk::contacts(&loan, &contacts, format, &mut std::io::stdout().lock())?;
-        }
-        ContactsWhat::Dispute { loan, close, actor } => {
-            calls::set_dispute(&mut store, &loan, !close, &actor)?;
-            println!("dispute on {loan} {}", if close { "closed: collection may resume" } else { "opened: collection paused" });
         }
         ContactsWhat::OptOut { borrower, channel, actor } => {
             let ch = Channel::parse(&channel).with_context(|| format!("--channel: `{channel}` is not sms, email or app"))?;

@@ -172,10 +172,15 @@ enum Command {
         #[command(subcommand)]
         what: desk::ComplianceWhat,
     },
-    /// Credit reporting: furnishing files and Metro 2.
+    /// Credit reporting: furnishing files, Metro 2, a loan's credit history.
     Credit {
         #[command(subcommand)]
         what: bureau::CreditWhat,
+    },
+    /// Disputes of a loan's record: open, answer, list with deadlines.
+    Dispute {
+        #[command(subcommand)]
+        what: bureau::DisputeWhat,
     },
     /// Loans and balances by bucket and classification.
     Portfolio {
@@ -344,6 +349,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Calls { what } => desk::calls_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Strategy { what } => desk::strategy_cmd(&desk::load_config(cli.config.as_deref())?, what)?,
         Command::Credit { what } => bureau::run(db, what)?,
+        Command::Dispute { what } => bureau::dispute(db, what)?,
         Command::Compliance { what } => desk::compliance_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Portfolio { as_of, format } => {
             let mut store = arrears_app::open(db)?;

@@ -57,6 +57,12 @@ impl Row {
             _ => self.text(i).map(Some),
         }
     }
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        match &self.0[i] {
+            Value::Null => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
 }
 
 /// Which database a connection talks to.

@@ -9,6 +9,7 @@
 
 pub mod collect;
 pub mod conn;
+pub mod credit;
 pub mod risk;
 
 use std::fmt::Write as _;
@@ -23,6 +24,7 @@ pub use collect::{
 };
 pub use conn::{Backend, Value};
 use conn::{Conn, PgConn, Row, SqliteConn};
+pub use credit::DisputeRow;
 pub use risk::{MonthRow, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.

@@ -110,3 +110,73 @@ fn notice(loan_seq: i64, at_utc: i64) -> arrears_store::NewContact {
         blocked: None,
     }
 }
+
+story!(a_dispute_is_flagged_answered_in_time_and_its_correction_furnished, |db: &TestDb| {
+    use arrears_app::disputes::{self, NewDispute, Outcome};
+    let config = RiskConfig::shipped();
+    let mut store = db.init();
+    open(&mut store, vec![new_loan("L1", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15")]);
+    let close = |store: &mut arrears_store::Store, day: &str| {
+        eod::run_until(store, d(day), EodOptions::default(), |_, _| ()).unwrap();
+        risk::month_end(store, d(day), &config).unwrap();
+    };
+    close(&mut store, "2026-02-28");
+    close(&mut store, "2026-03-31");
+    let bad = NewDispute {
+        loan_no: "L1",
+        month: Some("2026-3"),
+        amount: None,
+        reason: "paid on time",
+        channel: "portal",
+        actor: "B-L1",
+    };
+    assert!(disputes::open(&mut store, &bad).unwrap_err().to_string().starts_with("month: "));
+    let blank = NewDispute { reason: " ", ..bad.clone() };
+    assert!(disputes::open(&mut store, &blank).unwrap_err().to_string().starts_with("reason: "));
+    let feb = NewDispute { month: Some("2026-02"), ..bad };
+    let id = disputes::open(&mut store, &feb).unwrap();
+    let open_now = disputes::open_disputes(&mut store).unwrap();
+    assert_eq!(open_now.len(), 1);
+    assert_eq!(
+        (open_now[0].0.opened_on, open_now[0].0.deadline, open_now[0].1),
+        (d("2026-04-01"), d("2026-04-21"), 20),
+        "China: 20 days"
+    );
+    // The loan is marked at once: collection pauses, and April's record says it is disputed.
+    let seq = store.read(|tx| tx.loan("L1")).unwrap().unwrap().seq;
+    let flags = store.read(|tx| tx.collection_flags(&[seq])).unwrap();
+    assert_eq!(flags[&seq].dispute_open_since, Some(d("2026-04-01")));
+    close(&mut store, "2026-04-30");
+    told(&mut store, seq);
+    let mut april = Collect::default();
+    furnish_china(&mut store, "2026-04", &mut april).unwrap();
+    assert!(april.0[0].disputed);
+    assert_eq!(april.0[0].history, format!("{}/123", "/".repeat(20)));
+    // Answered on 2026-05-01, within its deadline: February was wrong, it reads N.
+    let answered = disputes::resolve(&mut store, id, Outcome::Corrected { status: 'N' }, "officer").unwrap();
+    assert_eq!((answered.outcome.as_deref(), answered.resolved_on), (Some("corrected"), Some(d("2026-05-01"))));
+    assert!(answered.answer.unwrap().contains("已更正"), "a Chinese answer for a Chinese borrower");
+    assert!(disputes::resolve(&mut store, id, Outcome::Confirmed, "officer").is_err(), "answered once");
+    assert!(store.read(|tx| tx.collection_flags(&[seq])).unwrap()[&seq].dispute_open_since.is_none(), "collection resumes");
+    // May's file carries the correction, and the account is no longer disputed.
+    close(&mut store, "2026-05-31");
+    let mut may = Collect::default();
+    furnish_china(&mut store, "2026-05", &mut may).unwrap();
+    assert_eq!(may.0[0].history, format!("{}/N234", "/".repeat(19)), "the correction goes with the next file");
+    assert!(!may.0[0].disputed, "no longer disputed once answered");
+    let history = arrears_app::bureau::history(&mut store, "L1").unwrap();
+    assert_eq!(history.marks.len(), 1);
+    assert_eq!((history.marks[0].from.as_str(), history.marks[0].ages_out.as_deref()), ("2026-03", None), "still overdue");
+});
+
+/// A credit-report notice sent to loan `seq` on 2026-03-20.
+fn told(store: &mut arrears_store::Store, seq: i64) {
+    let at = arrears_policy::LocalTime::parse("2026-03-20 10:00").unwrap().utc_minutes(480);
+    store
+        .transaction(|tx| {
+            tx.append_contacts(&[arrears_store::NewContact { loan_seq: seq, ..notice(seq, at) }])?;
+            tx.append_contact_event("notice-L1", "sent", at, "file:notice-L1")?;
+            Ok::<_, arrears_store::StoreError>(())
+        })
+        .unwrap();
+}

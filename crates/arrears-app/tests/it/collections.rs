@@ -7,6 +7,7 @@
 use arrears_app::calls::{self, CallOutcome, Dial};
 use arrears_app::collect::{self, CollectConfig};
 use arrears_app::compliance;
+use arrears_app::disputes;
 use arrears_app::eod::{self, EodOptions};
 use arrears_app::outbox::{self, DeliverOptions, Senders};
 use arrears_app::service;
@@ -203,7 +204,7 @@ story!(a_dispute_stops_collection_and_withdraws_what_was_queued, |db: &TestDb| {
     let planned = collect::run(&mut store, d("2026-02-16"), &config).unwrap();
     assert_eq!(planned.messages, 1, "{planned:?}");
     // The borrower disputes the debt before it leaves: it is withdrawn, not sent.
-    calls::set_dispute(&mut store, "L1", true, "agent-7").unwrap();
+    let dispute = open_dispute(&mut store, "L1");
     let dir = scratch(db);
     let senders = senders(&dir);
     let r = outbox::deliver(
@@ -222,7 +223,7 @@ story!(a_dispute_stops_collection_and_withdraws_what_was_queued, |db: &TestDb| {
     let last = store.read(|tx| tx.contacts_of(loan.seq)).unwrap().pop().unwrap();
     assert_eq!((last.decision.as_str(), last.rule.as_deref()), ("blocked", Some("pause-while-disputed")));
     // Closed: the next message step (D+25, the credit-report notice) goes out again.
-    calls::set_dispute(&mut store, "L1", false, "agent-7").unwrap();
+    disputes::resolve(&mut store, dispute, disputes::Outcome::Confirmed, "agent-7").unwrap();
     close_through(&mut store, "2026-03-11");
     let resumed = collect::run(&mut store, d("2026-03-12"), &config).unwrap();
     assert_eq!((resumed.messages, resumed.blocked_total()), (1, 0), "{resumed:?}");
@@ -324,13 +325,13 @@ story!(a_broken_promise_brings_the_next_call_sooner, |db: &TestDb| {
 story!(a_rerun_never_queues_a_message_its_record_shows_blocked, |db: &TestDb| {
     let config = CollectConfig::shipped();
     let mut store = book(db, 1, "2026-02-24");
-    calls::set_dispute(&mut store, "L1", true, "agent").unwrap();
+    let dispute = open_dispute(&mut store, "L1");
     // D+10: the email is blocked by the open dispute and recorded so.
     let first = collect::run(&mut store, d("2026-02-25"), &config).unwrap();
     assert_eq!(first.blocked.get("pause-while-disputed"), Some(&1), "{first:?}");
     // As if the run had died before it finished, and the dispute were closed meanwhile.
     store.transaction(|tx| tx.execute_raw("UPDATE collect_runs SET status = 'running'")).unwrap();
-    calls::set_dispute(&mut store, "L1", false, "agent").unwrap();
+    disputes::resolve(&mut store, dispute, disputes::Outcome::Confirmed, "agent").unwrap();
     let again = collect::run(&mut store, d("2026-02-25"), &config).unwrap();
     assert!(!again.already_done);
     let dir = scratch(db);
@@ -399,3 +400,8 @@ story!(a_borrower_file_cannot_take_back_an_opt_out, |db: &TestDb| {
     assert_eq!(b.opted_out, "sms,email");
     assert_eq!(b.email.as_deref(), Some("wang@example.com"), "the rest of the row is taken");
 });
+
+fn open_dispute(store: &mut Store, loan_no: &str) -> i64 {
+    let d = disputes::NewDispute { loan_no, month: None, amount: None, reason: "not my debt", channel: "phone", actor: "agent" };
+    disputes::open(store, &d).unwrap()
+}

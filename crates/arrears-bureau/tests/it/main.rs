@@ -63,6 +63,7 @@ fn record() -> ChinaRecord {
         class: Classification::SpecialMention,
         status: '2',
         history: history_string(&[MonthCode::NothingDue, MonthCode::AsAgreed, MonthCode::Overdue(1), MonthCode::Overdue(2)]),
+        disputed: true,
     }
 }
 
@@ -92,13 +93,40 @@ fn csv_has_a_header_and_quotes_what_needs_it() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "format,account,borrower,month,opened,currency,principal,balance,overdue,months_overdue,class,status,history"
+        "format,account,borrower,month,opened,currency,principal,balance,overdue,months_overdue,class,status,history,disputed"
     );
     assert_eq!(
         lines[1],
-        format!("{FORMAT},L00000042,\"B, \"\"quoted\"\"\",2026-05,2026-01-15,CNY,3000.00,2578.31,520.12,2,special-mention,2,////////////////////*N12")
+        format!("{FORMAT},L00000042,\"B, \"\"quoted\"\"\",2026-05,2026-01-15,CNY,3000.00,2578.31,520.12,2,special-mention,2,////////////////////*N12,1")
     );
     let mut empty = Vec::new();
     Csv::new(&mut empty).finish().unwrap();
     assert_eq!(String::from_utf8(empty).unwrap().lines().count(), 1, "an empty month still has its header");
+}
+
+#[test]
+fn a_mark_ages_out_five_years_after_the_overdue_ends() {
+    let m = |k: &str, c: MonthCode| (k.to_owned(), c);
+    let history = [
+        m("2026-01", MonthCode::AsAgreed),
+        m("2026-02", MonthCode::Overdue(1)),
+        m("2026-03", MonthCode::Overdue(2)),
+        m("2026-04", MonthCode::AsAgreed),
+        m("2026-05", MonthCode::Overdue(1)),
+    ];
+    let marks = arrears_bureau::negative_marks(&history);
+    assert_eq!(marks.len(), 2);
+    assert_eq!((marks[0].from.as_str(), marks[0].to.as_str(), marks[0].worst), ("2026-02", "2026-03", '2'));
+    assert_eq!((marks[0].ended.as_deref(), marks[0].ages_out.as_deref()), (Some("2026-04"), Some("2031-04")));
+    assert_eq!(
+        (marks[1].from.as_str(), marks[1].ended.as_deref(), marks[1].ages_out.as_deref()),
+        ("2026-05", None, None),
+        "still overdue"
+    );
+    let settled = [m("2026-11", MonthCode::Overdue(3)), m("2026-12", MonthCode::Settled)];
+    assert_eq!(
+        arrears_bureau::negative_marks(&settled)[0].ages_out.as_deref(),
+        Some("2031-12"),
+        "paid off: five years from then"
+    );
 }

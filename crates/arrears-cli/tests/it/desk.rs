@@ -418,7 +418,7 @@ fn month_ends_score_the_book_and_loan_show_tells_why() {
     assert!(out.starts_with("1 accounts furnished for 2026-03"), "{out}");
     assert!(out.contains("1 first overdue statuses held back"), "{out}");
     let csv = std::fs::read_to_string(&furnish).unwrap();
-    assert!(csv.lines().nth(1).unwrap().ends_with(&format!(",special-mention,2,{}12", "/".repeat(22))), "{csv}");
+    assert!(csv.lines().nth(1).unwrap().ends_with(&format!(",special-mention,2,{}12,0", "/".repeat(22))), "{csv}");
     let missing = env.dir.join("cn-2026-04.jsonl");
     env.rejected(
         &["credit", "furnish", "--month", "2026-04", "--out", missing.to_str().unwrap()],
@@ -432,4 +432,35 @@ fn month_ends_score_the_book_and_loan_show_tells_why() {
     let not_metro = env.file("not-metro2.txt", "HELLO\n");
     env.rejected(&["credit", "parse", not_metro.to_str().unwrap()], &["record 1: 5 characters; every record has 426"]);
     assert!(text.lines().any(|l| l.starts_with("L1-2026-02,3000,") && l.ends_with(",1")), "L1 was late at March's end:\n{text}");
+}
+
+#[test]
+fn a_dispute_is_opened_answered_and_the_history_says_when_marks_age_out() {
+    let env = Env::sqlite();
+    book(&env);
+    env.ok(&["eod", "--until", "2026-03-31"]);
+    let opened =
+        env.ok(&["dispute", "open", "--loan", "L1", "--month", "2026-02", "--reason", "I paid on time", "--channel", "portal"]);
+    assert!(opened.starts_with("dispute 1 opened on L1: collection paused"), "{opened}");
+    env.rejected(
+        &["dispute", "open", "--loan", "L1", "--reason", "x", "--channel", "pigeon"],
+        &["channel: `pigeon` is not one of"],
+    );
+    let list = env.ok(&["dispute", "list"]);
+    assert!(list.contains("due 2026-04-21 (20 days)") && list.contains("[2026-02] I paid on time"), "{list}");
+    env.rejected(
+        &["dispute", "resolve", "--id", "1", "--outcome", "corrected"],
+        &["--status: a correction says what the month should read"],
+    );
+    let answered = env.ok(&["dispute", "resolve", "--id", "1", "--outcome", "corrected", "--status", "N"]);
+    assert!(answered.contains("dispute 1 answered (corrected) on 2026-04-01") && answered.contains("已更正为“N”"), "{answered}");
+    assert_eq!(env.ok(&["dispute", "list"]), "no open disputes\n");
+    let history = env.ok(&["credit", "history", "--loan", "L1"]);
+    assert!(history.contains("2026-02 N  2026-03 2"), "{history}");
+    assert!(
+        history
+            .contains("negative mark 2026-03 to 2026-03 (worst 2): still overdue: it leaves the report 5 years after it is paid"),
+        "{history}"
+    );
+    assert!(history.contains("no one can lawfully delete a true record for a fee"), "{history}");
 }

@@ -52,3 +52,23 @@ CREATE TABLE credit_reports (
     withheld  INTEGER NOT NULL,
     PRIMARY KEY (loan_seq, month, pack)
 );
+
+-- Disputes of what is reported (or owed): the record is marked at once, collection pauses,
+-- and the answer is due by the deadline (China 20 days, US 30).
+CREATE TABLE disputes (
+    id          INTEGER PRIMARY KEY,
+    loan_seq    INTEGER NOT NULL REFERENCES loans(seq),
+    opened_on   TEXT NOT NULL,
+    deadline    TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    opened_by   TEXT NOT NULL,
+    month       TEXT,
+    amount      INTEGER,
+    reason      TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+    outcome     TEXT,
+    resolved_on TEXT,
+    resolved_by TEXT,
+    answer      TEXT
+);
+CREATE INDEX disputes_loan ON disputes (loan_seq);
