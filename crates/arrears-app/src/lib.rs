@@ -8,6 +8,7 @@ pub mod borrowers;
 pub mod bureau;
 pub mod calls;
 pub mod collect;
+pub mod complaints;
 pub mod compliance;
 pub mod demo;
 pub mod demo_desk;

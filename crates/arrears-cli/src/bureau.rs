@@ -209,3 +209,96 @@ pub fn run(db: &str, what: CreditWhat) -> Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, Subcommand)]
+pub enum ComplaintWhat {
+    /// File a complaint.
+    Open {
+        /// collection-conduct, fees, reporting, privacy or other.
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        description: String,
+        /// phone, portal, api, letter, email, in-person or regulator.
+        #[arg(long, default_value = "phone")]
+        channel: String,
+        #[arg(long)]
+        loan: Option<String>,
+        #[arg(long)]
+        borrower: Option<String>,
+        /// A contact the complaint concerns (repeat for more).
+        #[arg(long)]
+        contact: Vec<String>,
+        /// A complex case: the longer deadline (30 days by default).
+        #[arg(long)]
+        complex: bool,
+        #[arg(long, default_value = "staff")]
+        actor: String,
+    },
+    Assign {
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value = "supervisor")]
+        actor: String,
+    },
+    Reply {
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        text: String,
+        #[arg(long, default_value = "staff")]
+        actor: String,
+    },
+    /// The month's complaints for the regulator: received by category, answered in time or
+    /// late, still open.
+    Stats {
+        #[arg(long)]
+        month: String,
+    },
+}
+
+pub fn complaint(db: &str, what: ComplaintWhat) -> Result<()> {
+    use arrears_app::complaints::{self, Filing};
+    let mut store = arrears_app::open(db)?;
+    match what {
+        ComplaintWhat::Open { category, description, channel, loan, borrower, contact, complex, actor } => {
+            let f = Filing {
+                category: &category,
+                channel: &channel,
+                description: &description,
+                complex,
+                loan_no: loan.as_deref(),
+                borrower_id: borrower.as_deref(),
+                contacts: contact,
+                actor: &actor,
+            };
+            let id = complaints::open(&mut store, &f)?;
+            let c = store.read(|tx| tx.complaint(id))?.context("the complaint just filed")?;
+            println!("complaint {id} filed ({}); reply due by {}", c.category, c.deadline);
+        }
+        ComplaintWhat::Assign { id, to, actor } => {
+            complaints::assign(&mut store, id, &to, &actor)?;
+            println!("complaint {id} assigned to {to}");
+        }
+        ComplaintWhat::Reply { id, text, actor } => {
+            let c = complaints::reply(&mut store, id, &text, &actor)?;
+            let when = c.replied_on.map(|d| d.to_string()).unwrap_or_default();
+            let timing = if c.replied_on.is_some_and(|d| d <= c.deadline) { "in time" } else { "LATE" };
+            println!("complaint {id} answered on {when} ({timing}; due {})", c.deadline);
+        }
+        ComplaintWhat::Stats { month } => {
+            let s = complaints::stats(&mut store, &month)?;
+            println!("complaints {month}: {} received", s.received);
+            for (c, n) in &s.by_category {
+                println!("  {c:<20} {n:>5}");
+            }
+            println!(
+                "  answered in time {}, answered late {}, still open {} ({} past their deadline)",
+                s.answered_in_time, s.answered_late, s.open, s.open_overdue
+            );
+        }
+    }
+    Ok(())
+}

@@ -182,6 +182,11 @@ enum Command {
         #[command(subcommand)]
         what: bureau::DisputeWhat,
     },
+    /// Complaints: file, assign, reply, the month's statistics.
+    Complaint {
+        #[command(subcommand)]
+        what: bureau::ComplaintWhat,
+    },
     /// Loans and balances by bucket and classification.
     Portfolio {
         /// Compute every loan on this date instead of reading the stored summary.
@@ -350,6 +355,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Strategy { what } => desk::strategy_cmd(&desk::load_config(cli.config.as_deref())?, what)?,
         Command::Credit { what } => bureau::run(db, what)?,
         Command::Dispute { what } => bureau::dispute(db, what)?,
+        Command::Complaint { what } => bureau::complaint(db, what)?,
         Command::Compliance { what } => desk::compliance_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Portfolio { as_of, format } => {
             let mut store = arrears_app::open(db)?;

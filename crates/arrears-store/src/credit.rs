@@ -144,3 +144,139 @@ impl Tx<'_> {
         Ok(n == 1)
     }
 }
+
+/// A complaint as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplaintRow {
+    pub id: i64,
+    pub opened_on: Date,
+    pub deadline: Date,
+    pub channel: String,
+    pub category: String,
+    pub complex: bool,
+    pub borrower_id: Option<String>,
+    pub loan_seq: Option<i64>,
+    pub description: String,
+    pub opened_by: String,
+    pub assigned_to: Option<String>,
+    /// `open` or `answered`.
+    pub status: String,
+    pub reply: Option<String>,
+    pub replied_on: Option<Date>,
+    pub replied_by: Option<String>,
+    /// The contacts it concerns.
+    pub contacts: Vec<String>,
+}
+
+/// A new complaint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewComplaint<'a> {
+    pub opened_on: Date,
+    pub deadline: Date,
+    pub channel: &'a str,
+    pub category: &'a str,
+    pub complex: bool,
+    pub borrower_id: Option<&'a str>,
+    pub loan_seq: Option<i64>,
+    pub description: &'a str,
+    pub opened_by: &'a str,
+    pub contacts: &'a [String],
+}
+
+const COMPLAINT_COLUMNS: &str =
+    "id, opened_on, deadline, channel, category, complex, borrower_id, loan_seq, description, opened_by, \
+     assigned_to, status, reply, replied_on, replied_by";
+
+fn complaint_from_row(r: &Row) -> Result<ComplaintRow, StoreError> {
+    let opt = |i: usize| r.opt_text(i).map(|v| v.map(str::to_owned));
+    Ok(ComplaintRow {
+        id: r.int(0)?,
+        opened_on: parse_date(r.text(1)?)?,
+        deadline: parse_date(r.text(2)?)?,
+        channel: r.text(3)?.to_owned(),
+        category: r.text(4)?.to_owned(),
+        complex: r.int(5)? != 0,
+        borrower_id: opt(6)?,
+        loan_seq: r.opt_int(7)?,
+        description: r.text(8)?.to_owned(),
+        opened_by: r.text(9)?.to_owned(),
+        assigned_to: opt(10)?,
+        status: r.text(11)?.to_owned(),
+        reply: opt(12)?,
+        replied_on: r.opt_text(13)?.map(parse_date).transpose()?,
+        replied_by: opt(14)?,
+        contacts: Vec::new(),
+    })
+}
+
+impl Tx<'_> {
+    /// Records a complaint and the contacts it concerns; returns its id.
+    pub fn open_complaint(&mut self, c: &NewComplaint<'_>) -> Result<i64, StoreError> {
+        let rows = self.conn.query(
+            "INSERT INTO complaints (opened_on, deadline, channel, category, complex, borrower_id, loan_seq, description, opened_by, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open') RETURNING id",
+            &[
+                c.opened_on.to_string().into(),
+                c.deadline.to_string().into(),
+                c.channel.into(),
+                c.category.into(),
+                i64::from(c.complex).into(),
+                c.borrower_id.map(str::to_owned).into(),
+                c.loan_seq.into(),
+                c.description.into(),
+                c.opened_by.into(),
+            ],
+        )?;
+        let id = rows[0].int(0)?;
+        for key in c.contacts {
+            self.conn.execute(
+                "INSERT INTO complaint_contacts (complaint_id, contact_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[id.into(), key.as_str().into()],
+            )?;
+        }
+        Ok(id)
+    }
+
+    pub fn complaint(&mut self, id: i64) -> Result<Option<ComplaintRow>, StoreError> {
+        let lock = self.row_lock();
+        let rows = self.conn.query(&format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1{lock}"), &[id.into()])?;
+        let Some(mut c) = rows.first().map(complaint_from_row).transpose()? else { return Ok(None) };
+        let keys = self
+            .conn
+            .query("SELECT contact_key FROM complaint_contacts WHERE complaint_id = $1 ORDER BY contact_key", &[id.into()])?;
+        c.contacts = keys.iter().map(|k| k.text(0).map(str::to_owned)).collect::<Result<_, _>>()?;
+        Ok(Some(c))
+    }
+
+    /// Complaints opened in `from..=to`, or still open, by id.
+    pub fn complaints(&mut self, from: Date, to: Date) -> Result<Vec<ComplaintRow>, StoreError> {
+        let rows = self.conn.query(
+            &format!(
+                "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE (opened_on >= $1 AND opened_on <= $2) OR status = 'open' ORDER BY id"
+            ),
+            &[from.to_string().into(), to.to_string().into()],
+        )?;
+        rows.iter().map(complaint_from_row).collect()
+    }
+
+    pub fn assign_complaint(&mut self, id: i64, to: &str) -> Result<(), StoreError> {
+        let n = self
+            .conn
+            .execute("UPDATE complaints SET assigned_to = $2 WHERE id = $1 AND status = 'open'", &[id.into(), to.into()])?;
+        if n != 1 {
+            return Err(StoreError::Conflict(format!("complaint {id} is not open")));
+        }
+        Ok(())
+    }
+
+    pub fn reply_complaint(&mut self, id: i64, reply: &str, on: Date, by: &str) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE complaints SET status = 'answered', reply = $2, replied_on = $3, replied_by = $4 WHERE id = $1 AND status = 'open'",
+            &[id.into(), reply.into(), on.to_string().into(), by.into()],
+        )?;
+        if n != 1 {
+            return Err(StoreError::Conflict(format!("complaint {id} is not open")));
+        }
+        Ok(())
+    }
+}

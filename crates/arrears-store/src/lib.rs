@@ -24,7 +24,7 @@ pub use collect::{
 };
 pub use conn::{Backend, Value};
 use conn::{Conn, PgConn, Row, SqliteConn};
-pub use credit::DisputeRow;
+pub use credit::{ComplaintRow, DisputeRow, NewComplaint};
 pub use risk::{MonthRow, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.

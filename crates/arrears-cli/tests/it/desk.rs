@@ -464,3 +464,59 @@ fn a_dispute_is_opened_answered_and_the_history_says_when_marks_age_out() {
     );
     assert!(history.contains("no one can lawfully delete a true record for a fee"), "{history}");
 }
+
+#[test]
+fn complaints_are_filed_answered_and_counted() {
+    let env = Env::sqlite();
+    book(&env);
+    env.ok(&["eod", "--until", "2026-02-11"]);
+    let record = env.json(&["contacts", "show", "--loan", "L1", "--format", "json"]);
+    let key = record["contacts"][0]["contact_key"].as_str().unwrap().to_owned();
+    env.rejected(&["complaint", "open", "--category", "rudeness", "--description", "x"], &["category: `rudeness` is not one of"]);
+    env.rejected(
+        &["complaint", "open", "--category", "collection-conduct", "--description", "too many texts"],
+        &["loan: a complaint about collection conduct names the loan or the borrower"],
+    );
+    env.rejected(
+        &["complaint", "open", "--category", "collection-conduct", "--description", "x", "--loan", "L2", "--contact", &key],
+        &["contact: ", "is not a contact about loan L2"],
+    );
+    let filed = env.ok(&[
+        "complaint",
+        "open",
+        "--category",
+        "collection-conduct",
+        "--description",
+        "a text at night",
+        "--loan",
+        "L1",
+        "--contact",
+        &key,
+    ]);
+    assert!(filed.starts_with("complaint 1 filed (collection-conduct); reply due by 2026-02-27"), "{filed}");
+    let complex = env.ok(&[
+        "complaint",
+        "open",
+        "--category",
+        "fees",
+        "--description",
+        "late fee",
+        "--borrower",
+        "B2",
+        "--complex",
+        "--channel",
+        "regulator",
+    ]);
+    assert!(complex.contains("reply due by 2026-03-14"), "complex: 30 days: {complex}");
+    env.ok(&["complaint", "assign", "--id", "1", "--to", "c-officer"]);
+    let answered =
+        env.ok(&["complaint", "reply", "--id", "1", "--text", "The text was sent at 10:00 your time; see the record."]);
+    assert!(answered.contains("(in time; due 2026-02-27)"), "{answered}");
+    env.rejected(&["complaint", "reply", "--id", "1", "--text", "again"], &["complaint 1 is not open"]);
+    let stats = env.ok(&["complaint", "stats", "--month", "2026-02"]);
+    assert!(
+        stats.contains("2 received")
+            && stats.contains("answered in time 1, answered late 0, still open 1 (0 past their deadline)"),
+        "{stats}"
+    );
+}

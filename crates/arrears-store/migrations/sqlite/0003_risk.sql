@@ -72,3 +72,29 @@ CREATE TABLE disputes (
     answer      TEXT
 );
 CREATE INDEX disputes_loan ON disputes (loan_seq);
+
+-- Complaints from any channel, with a deadline, the reply, and the contacts they concern.
+CREATE TABLE complaints (
+    id          INTEGER PRIMARY KEY,
+    opened_on   TEXT NOT NULL,
+    deadline    TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    category    TEXT NOT NULL CHECK (category IN ('collection-conduct', 'fees', 'reporting', 'privacy', 'other')),
+    complex     INTEGER NOT NULL,
+    borrower_id TEXT,
+    loan_seq    INTEGER REFERENCES loans(seq),
+    description TEXT NOT NULL,
+    opened_by   TEXT NOT NULL,
+    assigned_to TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('open', 'answered')),
+    reply       TEXT,
+    replied_on  TEXT,
+    replied_by  TEXT
+);
+CREATE INDEX complaints_opened ON complaints (opened_on);
+
+CREATE TABLE complaint_contacts (
+    complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+    contact_key  TEXT NOT NULL REFERENCES contacts(contact_key),
+    PRIMARY KEY (complaint_id, contact_key)
+);
