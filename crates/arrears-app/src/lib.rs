@@ -18,6 +18,7 @@ pub mod import;
 pub mod outbox;
 pub mod parallel;
 pub mod products;
+pub mod regulator;
 pub mod risk;
 pub mod service;
 

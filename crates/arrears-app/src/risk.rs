@@ -157,6 +157,7 @@ pub fn month_row(loan: &LoanRecord, state: &LoanState, start: Date, end: Date, p
         overdue: state.installments.iter().filter(|i| i.due_date < end).map(|i| i.outstanding().total().0).sum(),
         dpd: i64::from(state.dpd),
         class: state.class.label().to_owned(),
+        bucket: state.bucket.label().to_owned(),
     }
 }
 
@@ -465,6 +466,7 @@ mod snapshot_tests {
             overdue: 0,
             dpd: 0,
             class: "normal".into(),
+            bucket: "M0".into(),
         };
         // January and March recorded, February missing.
         let s = snapshot(&loan, &[row("2026-01", 1), row("2026-03", 2)], "2026-03");

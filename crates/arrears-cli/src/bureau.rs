@@ -302,3 +302,128 @@ pub fn complaint(db: &str, what: ComplaintWhat) -> Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Xlsx,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportWhat {
+    /// The month's report for the regulator: classification and overdue buckets at the month's
+    /// end, complaints and disputes with their timeliness.
+    Regulator {
+        #[arg(long)]
+        month: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        /// Where the XLSX goes (required with --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+pub fn report(db: &str, what: ReportWhat) -> Result<()> {
+    let ReportWhat::Regulator { month, format, out } = what;
+    let mut store = arrears_app::open(db)?;
+    let r = arrears_app::regulator::report(&mut store, &month)?;
+    let money = |fen: i64| arrears_core::Amount(fen).to_string();
+    match format {
+        ReportFormat::Table => {
+            println!("regulator report {}", r.month);
+            for (title, rows) in [("five-category classification", &r.classes), ("overdue buckets", &r.buckets)] {
+                println!("{title}:");
+                for t in rows.iter() {
+                    println!(
+                        "  {:<18} {:>8} loans  balance {:>16}  overdue {:>14}",
+                        t.group,
+                        t.loans,
+                        money(t.balance),
+                        money(t.overdue)
+                    );
+                }
+            }
+            let c = &r.complaints;
+            println!(
+                "complaints: {} received; answered in time {}, late {}; open {} ({} past deadline)",
+                c.received, c.answered_in_time, c.answered_late, c.open, c.open_overdue
+            );
+            let d = &r.disputes;
+            println!(
+                "disputes: {} received; answered in time {}, late {}; open {} ({} past deadline)",
+                d.received, d.answered_in_time, d.answered_late, d.open, d.open_overdue
+            );
+        }
+        ReportFormat::Json => {
+            let rows = |v: &[arrears_store::MonthTotal]| -> Vec<serde_json::Value> {
+                v.iter()
+                    .map(|t| serde_json::json!({"group": t.group, "loans": t.loans, "balance": money(t.balance), "overdue": money(t.overdue)}))
+                    .collect()
+            };
+            let (c, d) = (&r.complaints, &r.disputes);
+            let doc = serde_json::json!({
+                "month": r.month, "classes": rows(&r.classes), "buckets": rows(&r.buckets),
+                "complaints": {"received": c.received, "by_category": c.by_category, "answered_in_time": c.answered_in_time,
+                               "answered_late": c.answered_late, "open": c.open, "open_overdue": c.open_overdue},
+                "disputes": {"received": d.received, "answered_in_time": d.answered_in_time, "answered_late": d.answered_late,
+                             "open": d.open, "open_overdue": d.open_overdue},
+            });
+            println!("{}", serde_json::to_string(&doc)?);
+        }
+        ReportFormat::Xlsx => {
+            let out = out.context("--out: an XLSX report goes to a file")?;
+            write_xlsx(&r, &out)?;
+            println!("regulator report {} written to {}", r.month, out.display());
+        }
+    }
+    Ok(())
+}
+
+/// The report as a workbook: one sheet per part; amounts as numbers with two decimals.
+fn write_xlsx(r: &arrears_app::regulator::RegulatorReport, path: &std::path::Path) -> Result<()> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let amount = Format::new().set_num_format("#,##0.00");
+    for (name, rows) in [("Classification", &r.classes), ("Buckets", &r.buckets)] {
+        let sheet = book.add_worksheet();
+        sheet.set_name(name)?;
+        for (col, head) in ["group", "loans", "balance", "overdue"].iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, *head, &bold)?;
+        }
+        for (i, t) in rows.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, &t.group)?;
+            sheet.write_number(row, 1, t.loans as f64)?;
+            // Display only: the exact amounts are integers of fen; a spreadsheet cell is a float.
+            sheet.write_number_with_format(row, 2, t.balance as f64 / 100.0, &amount)?;
+            sheet.write_number_with_format(row, 3, t.overdue as f64 / 100.0, &amount)?;
+        }
+    }
+    let sheet = book.add_worksheet();
+    sheet.set_name("Complaints and disputes")?;
+    for (col, head) in ["", "received", "answered in time", "answered late", "open", "open past deadline"].iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *head, &bold)?;
+    }
+    let (c, d) = (&r.complaints, &r.disputes);
+    let lines = [
+        ("complaints", [c.received, c.answered_in_time, c.answered_late, c.open, c.open_overdue]),
+        ("disputes", [d.received, d.answered_in_time, d.answered_late, d.open, d.open_overdue]),
+    ];
+    for (i, (name, values)) in lines.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, *name)?;
+        for (k, v) in values.iter().enumerate() {
+            sheet.write_number(row, k as u16 + 1, *v as f64)?;
+        }
+    }
+    for (i, (category, n)) in c.by_category.iter().enumerate() {
+        let row = i as u32 + 4;
+        sheet.write_string(row, 0, format!("complaints: {category}"))?;
+        sheet.write_number(row, 1, *n as f64)?;
+    }
+    book.save(path).with_context(|| format!("--out: cannot write {}", path.display()))?;
+    Ok(())
+}

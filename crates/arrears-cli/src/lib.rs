@@ -187,6 +187,11 @@ enum Command {
         #[command(subcommand)]
         what: bureau::ComplaintWhat,
     },
+    /// Reports: the month's report for the regulator.
+    Report {
+        #[command(subcommand)]
+        what: bureau::ReportWhat,
+    },
     /// Loans and balances by bucket and classification.
     Portfolio {
         /// Compute every loan on this date instead of reading the stored summary.
@@ -356,6 +361,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Credit { what } => bureau::run(db, what)?,
         Command::Dispute { what } => bureau::dispute(db, what)?,
         Command::Complaint { what } => bureau::complaint(db, what)?,
+        Command::Report { what } => bureau::report(db, what)?,
         Command::Compliance { what } => desk::compliance_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Portfolio { as_of, format } => {
             let mut store = arrears_app::open(db)?;

@@ -96,6 +96,15 @@ impl Tx<'_> {
         rows.iter().map(dispute_from_row).collect()
     }
 
+    /// Disputes opened on or before `date`, by id.
+    pub fn all_disputes_until(&mut self, date: Date) -> Result<Vec<DisputeRow>, StoreError> {
+        let rows = self.conn.query(
+            &format!("SELECT {DISPUTE_COLUMNS} FROM disputes WHERE opened_on <= $1 ORDER BY id"),
+            &[date.to_string().into()],
+        )?;
+        rows.iter().map(dispute_from_row).collect()
+    }
+
     /// Open disputes, earliest deadline first.
     pub fn open_disputes(&mut self) -> Result<Vec<DisputeRow>, StoreError> {
         let rows = self

@@ -25,7 +25,7 @@ pub use collect::{
 pub use conn::{Backend, Value};
 use conn::{Conn, PgConn, Row, SqliteConn};
 pub use credit::{ComplaintRow, DisputeRow, NewComplaint};
-pub use risk::{MonthRow, RiskRunRow, ScoreRow};
+pub use risk::{MonthRow, MonthTotal, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.
 pub const SCHEMA_VERSION: i64 = 3;

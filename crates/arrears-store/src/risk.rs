@@ -27,6 +27,8 @@ pub struct MonthRow {
     pub dpd: i64,
     /// The five-category class at the month's end.
     pub class: String,
+    /// The bucket at the month's end.
+    pub bucket: String,
 }
 
 /// A loan's risk score on a date.
@@ -42,6 +44,16 @@ pub struct ScoreRow {
     pub reasons: String,
     /// JSON array: the values of the watched features.
     pub features: String,
+}
+
+/// Loans of one class or bucket at a month's end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthTotal {
+    pub group: String,
+    pub loans: i64,
+    /// Minor units.
+    pub balance: i64,
+    pub overdue: i64,
 }
 
 /// A monthly scoring run.
@@ -98,12 +110,13 @@ impl Tx<'_> {
                     Value::from(m.overdue),
                     Value::from(m.dpd),
                     Value::from(m.class.as_str()),
+                    Value::from(m.bucket.as_str()),
                 ]
             })
             .collect();
         self.insert_rows_with(
             "loan_months",
-            &["loan_seq", "month", "status", "due", "paid", "balance", "overdue", "dpd", "class"],
+            &["loan_seq", "month", "status", "due", "paid", "balance", "overdue", "dpd", "class", "bucket"],
             values,
             " ON CONFLICT (loan_seq, month) DO NOTHING",
         )
@@ -115,7 +128,7 @@ impl Tx<'_> {
         let mut out: BTreeMap<i64, Vec<MonthRow>> = BTreeMap::new();
         for chunk in seqs.chunks(IN_CHUNK) {
             let sql = format!(
-                "SELECT loan_seq, month, status, due, paid, balance, overdue, dpd, class FROM loan_months \
+                "SELECT loan_seq, month, status, due, paid, balance, overdue, dpd, class, bucket FROM loan_months \
                  WHERE month > $1 AND month <= $2 \
                  AND loan_seq IN ({}) ORDER BY loan_seq, month",
                 in_list(3, chunk.len())
@@ -133,6 +146,7 @@ impl Tx<'_> {
                     overdue: r.int(6)?,
                     dpd: r.int(7)?,
                     class: r.text(8)?.to_owned(),
+                    bucket: r.text(9)?.to_owned(),
                 };
                 out.entry(row.loan_seq).or_default().push(row);
             }
@@ -267,6 +281,24 @@ impl Tx<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// A month's loans by `group` (`class` or `bucket`) at its end, from the month-end rows.
+    pub fn month_totals(&mut self, month: &str, group: &str) -> Result<Vec<MonthTotal>, StoreError> {
+        let column = match group {
+            "class" => "class",
+            _ => "bucket",
+        };
+        let rows = self.conn.query(
+            &format!(
+                "SELECT {column}, count(*), CAST(SUM(balance) AS BIGINT), CAST(SUM(overdue) AS BIGINT) FROM loan_months \
+                 WHERE month = $1 GROUP BY {column} ORDER BY {column}"
+            ),
+            &[month.into()],
+        )?;
+        rows.iter()
+            .map(|r| Ok(MonthTotal { group: r.text(0)?.to_owned(), loans: r.int(1)?, balance: r.int(2)?, overdue: r.int(3)? }))
+            .collect()
     }
 
     /// The status of the scoring run of `month` (`YYYY-MM`), if any.

@@ -463,6 +463,27 @@ fn a_dispute_is_opened_answered_and_the_history_says_when_marks_age_out() {
         "{history}"
     );
     assert!(history.contains("no one can lawfully delete a true record for a fee"), "{history}");
+    // The regulator's report of March: both loans special mention in M2, the dispute answered
+    // in April.
+    let report = env.json(&["report", "regulator", "--month", "2026-03", "--format", "json"]);
+    assert_eq!(report["classes"][0]["group"], "special-mention");
+    assert_eq!(report["classes"][0]["loans"], 2);
+    assert_eq!(report["buckets"][0]["group"], "M2");
+    assert_eq!(report["disputes"]["received"], 0);
+    let april_close = env.ok(&["eod", "--until", "2026-04-30"]);
+    assert!(april_close.contains("2026-04: 2 loan months recorded"), "{april_close}");
+    let april = env.json(&["report", "regulator", "--month", "2026-04", "--format", "json"]);
+    assert_eq!(
+        (april["disputes"]["received"].as_i64(), april["disputes"]["answered_in_time"].as_i64()),
+        (Some(1), Some(1)),
+        "{april}"
+    );
+    env.rejected(&["report", "regulator", "--month", "2026-04", "--format", "xlsx"], &["--out: an XLSX report goes to a file"]);
+    let xlsx = env.dir.join("regulator-2026-04.xlsx");
+    env.ok(&["report", "regulator", "--month", "2026-04", "--format", "xlsx", "--out", xlsx.to_str().unwrap()]);
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(bytes.starts_with(b"PK") && bytes.len() > 2_000, "an XLSX (zip) file");
+    env.rejected(&["report", "regulator", "--month", "2026-05"], &["month: 2026-05 is not closed and recorded yet"]);
 }
 
 #[test]

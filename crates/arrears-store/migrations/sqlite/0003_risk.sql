@@ -15,6 +15,7 @@ CREATE TABLE loan_months (
     overdue  INTEGER NOT NULL,
     dpd      INTEGER NOT NULL,
     class    TEXT NOT NULL,
+    bucket   TEXT NOT NULL,
     PRIMARY KEY (loan_seq, month)
 );
 
