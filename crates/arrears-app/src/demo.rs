@@ -117,6 +117,8 @@ pub struct DemoReport {
     pub arms: Vec<ArmResult>,
     pub agents: Vec<AgentResult>,
     pub early_warning: demo_desk::EarlyWarning,
+    /// Disputes answered by the demo's compliance officer: in time, late.
+    pub disputes_answered: (usize, usize),
     /// The last month-end scoring run's drift, when there was one.
     pub drift: Option<arrears_risk::Drift>,
 }
@@ -300,6 +302,9 @@ pub fn run(
         for (idx, action) in actions.remove(&day).unwrap_or_default() {
             pay_as_planned(store, &mut rng, &loans[idx], action, day, &mut report)?;
         }
+        if desk.is_some() {
+            answer_disputes(store, day, &mut desk_rng, &mut report)?;
+        }
         let eod = eod::run(store, day, options.eod, |_, _| ())?;
         report.eod.absorb(&eod);
         if let Some(desk) = desk {
@@ -340,6 +345,24 @@ pub fn run(
         measure_early_warning(store, desk, &mut report.early_warning)?;
     }
     Ok(report)
+}
+
+/// The demo's compliance officer answers each dispute ten to fifteen days after it was opened:
+/// most are confirmed, some cannot be verified.
+fn answer_disputes(store: &mut Store, day: Date, rng: &mut Rng, report: &mut DemoReport) -> Result<(), AppError> {
+    for (d, _) in crate::disputes::open_disputes(store)? {
+        if d.opened_on.days_until(day) < 10 + (d.id % 6) as i32 {
+            continue;
+        }
+        let outcome = if rng.chance(850) { crate::disputes::Outcome::Confirmed } else { crate::disputes::Outcome::Unverifiable };
+        let answered = crate::disputes::resolve(store, d.id, outcome, "compliance-officer")?;
+        if answered.resolved_on.is_some_and(|on| on <= answered.deadline) {
+            report.disputes_answered.0 += 1;
+        } else {
+            report.disputes_answered.1 += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Chance, per mille, that a borrower who would have paid late pays on time after an early

@@ -283,6 +283,11 @@ pub fn demo_desk(report: &DemoReport, out: &mut impl Write) -> Result<()> {
         k.dialled, k.allowed, k.blocked, k.connected, k.promises, k.disputes
     )?;
     compliance_summary(compliance, out)?;
+    writeln!(
+        out,
+        "  disputes raised on calls {}: answered in time {}, late {} (collection paused while each was open)",
+        k.disputes, report.disputes_answered.0, report.disputes_answered.1
+    )?;
     let ew = &report.early_warning;
     let rate = |(n, k): (usize, usize)| if n == 0 { "-".to_owned() } else { format!("{:.1}%", k as f64 * 100.0 / n as f64) };
     writeln!(

@@ -180,3 +180,98 @@ fn told(store: &mut arrears_store::Store, seq: i64) {
         })
         .unwrap();
 }
+
+story!(a_loan_45_days_late_is_noticed_reported_paid_and_disputed, |db: &TestDb| {
+    use arrears_app::collect::{self, CollectConfig};
+    use arrears_app::disputes::{self, NewDispute, Outcome};
+    use arrears_app::outbox::{self, DeliverOptions, Senders};
+    use arrears_channels::file::FileSender;
+    let risk_config = RiskConfig::shipped();
+    let config = CollectConfig::shipped();
+    let mut store = db.init();
+    let mut loan = new_loan("L1", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15");
+    loan.borrower_id = "B1".into();
+    open(&mut store, vec![loan]);
+    let borrower = arrears_store::BorrowerRecord {
+        borrower_id: "B1".into(),
+        name: "王芳".into(),
+        language: "zh".into(),
+        utc_offset_minutes: 480,
+        phone: Some("13812345678".into()),
+        email: None,
+        emergency_name: None,
+        emergency_phone: None,
+        opted_out: String::new(),
+        segment: None,
+    };
+    store.transaction(|tx| tx.upsert_borrowers(&[borrower])).unwrap();
+    let dir = std::env::temp_dir().join(format!("arrears-bureau-story-{}-{}", std::process::id(), db.url.len()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let senders = Senders::default().with(Box::new(FileSender::new(arrears_policy::Channel::Sms, dir.join("sms.jsonl"))));
+    // Day by day: close, score at month ends, plan the next day, deliver its texts mid-morning.
+    let run_until = |store: &mut arrears_store::Store, until: &str| {
+        eod::run_days(store, d(until), EodOptions::default(), |store, day, _| {
+            risk::month_end(store, day, &risk_config)?;
+            let next = day.add_days(1);
+            collect::run(store, next, &config)?;
+            let now =
+                arrears_policy::LocalTime::new(next, arrears_policy::TimeOfDay::from_minutes(10 * 60 + 30)).utc_minutes(480);
+            outbox::deliver(store, &senders, DeliverOptions { now_utc: now, limit: 100, crash_after_sends: None })?;
+            Ok(())
+        })
+        .unwrap();
+    };
+    run_until(&mut store, "2026-03-31");
+    // Paid on 2026-04-01, 45 days after the due date.
+    let owed = loan_view(&mut store, "L1", Some(d("2026-04-01"))).unwrap().state.due().total();
+    service::pay(&mut store, "L1", owed, Some(d("2026-04-01")), "late-pay").unwrap();
+    // From then on it pays each installment on its due date.
+    let pay_on_time = |store: &mut arrears_store::Store, due: &str, key: &str| {
+        run_until(store, &d(due).add_days(-1).to_string());
+        let owed = loan_view(store, "L1", Some(d(due))).unwrap().state.due().total();
+        service::pay(store, "L1", owed, Some(d(due)), key).unwrap();
+    };
+    pay_on_time(&mut store, "2026-04-15", "apr");
+    run_until(&mut store, "2026-04-30");
+    // The notice went out by text on D+25 (2026-03-12) and is in the record.
+    let seq = store.read(|tx| tx.loan("L1")).unwrap().unwrap().seq;
+    let record = store.read(|tx| tx.contacts_of(seq)).unwrap();
+    let notice = record.iter().find(|c| c.template == "credit-report-notice").expect("the notice was planned");
+    assert_eq!((notice.at_local.as_str(), notice.events[0].0.as_str()), ("2026-03-12 10:00", "sent"));
+    // February: its first overdue status waits for the notice; March and April are reported.
+    let furnish = |store: &mut arrears_store::Store, month: &str| {
+        let mut out = Collect::default();
+        let report = furnish_china(store, month, &mut out).unwrap();
+        (report, out.0)
+    };
+    let (feb, feb_records) = furnish(&mut store, "2026-02");
+    assert_eq!((feb.written, feb.withheld, feb_records.len()), (0, 1, 0), "not told before February's end");
+    let (_, mar) = furnish(&mut store, "2026-03");
+    assert_eq!(mar[0].history, format!("{}12", "/".repeat(22)));
+    let (_, apr) = furnish(&mut store, "2026-04");
+    assert_eq!((apr[0].status, apr[0].history.as_str()), ('N', format!("{}12N", "/".repeat(21)).as_str()));
+    // Later disputed; answered within its 20 days: the record was right.
+    let dispute = NewDispute {
+        loan_no: "L1",
+        month: Some("2026-03"),
+        amount: None,
+        reason: "I was in hospital",
+        channel: "portal",
+        actor: "B1",
+    };
+    let id = disputes::open(&mut store, &dispute).unwrap();
+    run_until(&mut store, "2026-05-10");
+    let answered = disputes::resolve(&mut store, id, Outcome::Confirmed, "officer").unwrap();
+    assert!(answered.resolved_on.unwrap() <= answered.deadline, "answered in time");
+    pay_on_time(&mut store, "2026-05-15", "may");
+    run_until(&mut store, "2026-05-31");
+    let (_, may) = furnish(&mut store, "2026-05");
+    assert_eq!((may[0].history.as_str(), may[0].disputed), (format!("{}12NN", "/".repeat(20)).as_str(), false));
+    // The borrower's page: one mark, February to March, ending in April, gone in April 2031.
+    let history = arrears_app::bureau::history(&mut store, "L1").unwrap();
+    assert_eq!(history.marks.len(), 1);
+    let mark = &history.marks[0];
+    assert_eq!((mark.from.as_str(), mark.to.as_str(), mark.worst), ("2026-02", "2026-03", '2'));
+    assert_eq!((mark.ended.as_deref(), mark.ages_out.as_deref()), (Some("2026-04"), Some("2031-04")));
+    let _ = std::fs::remove_dir_all(&dir);
+});
