@@ -18,14 +18,7 @@ use arrears_store::{LoanRecord, MonthRow, Store};
 use crate::risk::month_key;
 use crate::AppError;
 
-/// The months since 0000-01 of a date's month.
-fn index(date: Date) -> i64 {
-    i64::from(date.year()) * 12 + i64::from(date.month()) - 1
-}
-
-fn key_of(index: i64) -> String {
-    format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1)
-}
+use arrears_bureau::{month_key as key_of, month_of as index};
 
 /// A month row's code.
 fn code(row: &MonthRow) -> MonthCode {
@@ -92,17 +85,51 @@ pub const NOTICE_TEMPLATE: &str = "credit-report-notice";
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FurnishReport {
     pub written: usize,
-    /// First negative statuses held back because the borrower has not been told yet.
+    /// Records held back because they would be the loan's first negative information and the
+    /// borrower has not been told yet.
     pub withheld: usize,
 }
 
-/// Writes the records of `month` (`YYYY-MM`) to `out`.
-pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) -> Result<FurnishReport, AppError> {
-    let bad = || AppError::invalid("month", format!("`{month}` is not a month: write YYYY-MM"));
-    let first: Date = format!("{month}-01").parse().map_err(|_| bad())?;
-    if month.len() != 7 {
-        return Err(bad());
+/// A month's furnishing, written but not yet recorded: [`Furnishing::commit`] records it once
+/// the file is safely in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Furnishing {
+    pub month: String,
+    pub report: FurnishReport,
+    /// `(loan_seq, status, negative, withheld)` for each record.
+    log: Vec<(i64, char, bool, bool)>,
+}
+
+impl Furnishing {
+    /// Records the run: what was reported and what was held back, as a new run of the month.
+    pub fn commit(&self, store: &mut Store) -> Result<i64, AppError> {
+        store.transaction(|tx| {
+            let run = tx.record_credit_reports(&self.month, "cn", &self.log)?;
+            let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
+            tx.audit(
+                date,
+                crate::SYSTEM_ACTOR,
+                "credit-furnish",
+                &self.month,
+                &format!("{{\"run\":{run},\"written\":{},\"withheld\":{}}}", self.report.written, self.report.withheld),
+            )?;
+            Ok(run)
+        })
     }
+}
+
+/// Whether a record carries negative information: an overdue or bad-debt code anywhere in its
+/// 24 months.
+fn negative(record: &ChinaRecord) -> bool {
+    record.history.chars().any(|c| c.is_ascii_digit() || c == 'B')
+}
+
+/// Writes the records of `month` (`YYYY-MM`) to `out` and returns what to record once the
+/// file is in place. Nothing is recorded here.
+pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) -> Result<Furnishing, AppError> {
+    let first: Date = arrears_bureau::month_number(month)
+        .map(|n| Date::from_ymd(n.div_euclid(12) as i32, (n.rem_euclid(12) + 1) as u32, 1).expect("a month's first day"))
+        .ok_or_else(|| AppError::invalid("month", format!("`{month}` is not a month: write YYYY-MM")))?;
     let end = first.add_months(1).add_days(-1);
     let (business, run) = store.read(|tx| Ok::<_, AppError>((tx.business_date()?, tx.risk_run(month)?)))?;
     if business.is_none_or(|b| b < end) || run.as_deref() != Some("done") {
@@ -121,47 +148,45 @@ pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) ->
             .filter(|n| (0..=60).contains(n))
             .ok_or_else(|| AppError::invalid("credit.notice_days", format!("`{v}` is not a number of days from 0 to 60")))?,
     };
-    // Told in time: by the end of the day `notice_days` before the month's end, anywhere.
+    // Told in time: sent by the end of the day `notice_days` before the month's end, anywhere.
     let told_by = crate::collect::day_start_utc(end.add_days(1 - notice_days)) - 1;
-    let mut report = FurnishReport::default();
+    let mut furnishing = Furnishing { month: month.to_owned(), report: FurnishReport::default(), log: Vec::new() };
     let mut after_seq = 0;
     loop {
         let page = store.read(|tx| tx.loans_page(after_seq, 2_000))?;
         let Some(last) = page.last() else { break };
         after_seq = last.seq;
         let seqs: Vec<i64> = page.iter().map(|l| l.seq).collect();
-        let months = store.read(|tx| tx.months_of(&seqs, &after, month))?;
-        let records: Vec<(i64, ChinaRecord)> = page
+        let (months, disputed) =
+            store.read(|tx| Ok::<_, AppError>((tx.months_of(&seqs, &after, month)?, tx.disputed_on(&seqs, end)?)))?;
+        let mut records: Vec<(i64, ChinaRecord)> = page
             .iter()
             .filter_map(|loan| record(loan, months.get(&loan.seq).map_or(&[][..], Vec::as_slice), m).map(|r| (loan.seq, r)))
             .collect();
-        let disputed = store.read(|tx| tx.disputed_on(&seqs, end))?;
-        let mut records = records;
         for (seq, r) in &mut records {
             r.disputed = disputed.contains(seq);
         }
-        let negative: Vec<i64> = records.iter().filter(|(_, r)| r.status.is_ascii_digit()).map(|(s, _)| *s).collect();
+        let with_negative: Vec<i64> = records.iter().filter(|(_, r)| negative(r)).map(|(s, _)| *s).collect();
         let (reported, told) = store.read(|tx| {
             Ok::<_, AppError>((
-                tx.reported_overdue_before(&negative, "cn", month)?,
-                tx.told_with(&negative, NOTICE_TEMPLATE, told_by)?,
+                tx.reported_negative_before(&with_negative, "cn", month)?,
+                tx.told_with(&with_negative, NOTICE_TEMPLATE, told_by)?,
             ))
         })?;
-        let mut log = Vec::with_capacity(records.len());
         for (seq, r) in &records {
-            let held = r.status.is_ascii_digit() && !reported.contains(seq) && !told.contains(seq);
-            log.push((*seq, r.status, held));
+            let neg = negative(r);
+            let held = neg && !reported.contains(seq) && !told.contains(seq);
+            furnishing.log.push((*seq, r.status, neg, held));
             if held {
-                report.withheld += 1;
+                furnishing.report.withheld += 1;
             } else {
                 out.record(r).map_err(|e| AppError::Io(e.to_string()))?;
-                report.written += 1;
+                furnishing.report.written += 1;
             }
         }
-        store.transaction(|tx| tx.record_credit_reports(month, "cn", &log))?;
     }
     out.finish().map_err(|e| AppError::Io(e.to_string()))?;
-    Ok(report)
+    Ok(furnishing)
 }
 
 /// A loan's credit history as the borrower sees it: each recorded month's code, oldest first,
@@ -170,6 +195,9 @@ pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) ->
 pub struct CreditHistory {
     pub months: Vec<(String, MonthCode)>,
     pub marks: Vec<arrears_bureau::Mark>,
+    /// Years a mark stays: five in China (征信业管理条例 art. 16), seven in the US (FCRA
+    /// §605).
+    pub mark_years: i64,
 }
 
 /// The credit history of `loan_no` from its month-end rows.
@@ -185,7 +213,8 @@ pub fn history(store: &mut Store, loan_no: &str) -> Result<CreditHistory, AppErr
                     .push((key, if loan.state.status == LoanStatus::PaidOff { MonthCode::Settled } else { MonthCode::BadDebt }));
             }
         }
-        let marks = arrears_bureau::negative_marks(&months);
-        Ok(CreditHistory { months, marks })
+        let mark_years = if loan.terms.currency() == arrears_core::Currency::Usd { 7 } else { arrears_bureau::china::MARK_YEARS };
+        let marks = arrears_bureau::negative_marks(&months, mark_years);
+        Ok(CreditHistory { months, marks, mark_years })
     })
 }

@@ -1,7 +1,8 @@
 //! Complaints from any channel: a category, a deadline (15 days by default, up to 30 for a
 //! complex case; meta keys `complaint.days` and `complaint.complex_days`), assignment, the
 //! reply, and the month's statistics for the regulator. A complaint about collection conduct
-//! names the contacts it concerns, which must be in the communication record.
+//! names the loan or the borrower, and may name the contacts it concerns, which must be in the
+//! communication record (and about that loan).
 
 use std::collections::BTreeMap;
 
@@ -57,6 +58,11 @@ pub fn open(store: &mut Store, f: &Filing<'_>) -> Result<i64, AppError> {
         return Err(AppError::invalid("loan", "a complaint about collection conduct names the loan or the borrower"));
     }
     store.transaction(|tx| {
+        if let Some(b) = f.borrower_id {
+            if tx.borrower(b)?.is_none() {
+                return Err(AppError::NotFound { what: "borrower", id: b.to_owned() });
+            }
+        }
         let loan = match f.loan_no {
             Some(no) => Some(tx.loan(no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: no.to_owned() })?),
             None => None,
@@ -115,7 +121,8 @@ pub fn reply(store: &mut Store, id: i64, text: &str, actor: &str) -> Result<Comp
     })
 }
 
-/// A month's complaints for the regulator.
+/// A month's complaints for the regulator: those received in it (by category), those
+/// answered in it (whenever received) in time or late, and those open at its end.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
     pub received: usize,
@@ -127,22 +134,27 @@ pub struct Stats {
     pub open_overdue: usize,
 }
 
-/// Complaints received in `month` (`YYYY-MM`) and how they were answered.
+/// The complaints of `month` (`YYYY-MM`), counted as [`Stats`] says.
 pub fn stats(store: &mut Store, month: &str) -> Result<Stats, AppError> {
-    let first: Date =
-        format!("{month}-01").parse().map_err(|_| AppError::invalid("month", format!("`{month}` is not YYYY-MM")))?;
+    let bad = || AppError::invalid("month", format!("`{month}` is not YYYY-MM"));
+    let n = arrears_bureau::month_number(month).ok_or_else(bad)?;
+    let first = Date::from_ymd(n.div_euclid(12) as i32, (n.rem_euclid(12) + 1) as u32, 1).map_err(|_| bad())?;
     let end = first.add_months(1).add_days(-1);
-    let rows = store.read(|tx| tx.complaints(first, end))?;
+    let rows = store.read(|tx| tx.complaints_until(end))?;
     let mut s = Stats::default();
-    for c in rows.iter().filter(|c| c.opened_on >= first && c.opened_on <= end) {
-        s.received += 1;
-        *s.by_category.entry(c.category.clone()).or_default() += 1;
+    for c in &rows {
+        if c.opened_on >= first {
+            s.received += 1;
+            *s.by_category.entry(c.category.clone()).or_default() += 1;
+        }
         match c.replied_on {
             Some(on) if on <= end => {
-                if on <= c.deadline {
-                    s.answered_in_time += 1;
-                } else {
-                    s.answered_late += 1;
+                if on >= first {
+                    if on <= c.deadline {
+                        s.answered_in_time += 1;
+                    } else {
+                        s.answered_late += 1;
+                    }
                 }
             }
             _ => {

@@ -76,6 +76,11 @@ pub fn open_in(tx: &mut Tx<'_>, d: &NewDispute<'_>) -> Result<i64, AppError> {
         }
     }
     let loan = tx.loan(d.loan_no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: d.loan_no.to_owned() })?;
+    if let Some(m) = d.month {
+        if tx.months_of(&[loan.seq], &previous_month(m), m)?.get(&loan.seq).is_none_or(Vec::is_empty) {
+            return Err(AppError::invalid("month", format!("loan {} has no recorded month {m} to dispute", d.loan_no)));
+        }
+    }
     let today = open_day(tx)?.unwrap_or(loan.state.as_of);
     let days = if loan.terms.currency() == Currency::Usd { DEADLINE_DAYS_US } else { DEADLINE_DAYS_CN };
     let id =
@@ -87,16 +92,21 @@ pub fn open_in(tx: &mut Tx<'_>, d: &NewDispute<'_>) -> Result<i64, AppError> {
     Ok(id)
 }
 
+/// The `YYYY-MM` before `month` (a valid month).
+fn previous_month(month: &str) -> String {
+    arrears_bureau::month_key(arrears_bureau::month_number(month).expect("checked") - 1)
+}
+
 /// The written answer, in the borrower's language.
 pub fn answer(outcome: Outcome, loan_no: &str, month: Option<&str>, english: bool) -> String {
     let what_en = month.map_or_else(|| format!("loan {loan_no}"), |m| format!("the {m} record of loan {loan_no}"));
     let what_zh = month.map_or_else(|| format!("借款{loan_no}"), |m| format!("借款{loan_no}在{m}的报送记录"));
     match (outcome, english) {
         (Outcome::Corrected { status }, true) => format!(
-            "We looked into your dispute of {what_en}. The record was wrong and has been corrected to `{status}`; the correction goes to the credit bureau with the next monthly report."
+            "We looked into your dispute of {what_en}. The record was wrong and has been corrected to `{status}`; every report to the credit bureau from now on carries the correction."
         ),
         (Outcome::Corrected { status }, false) => {
-            format!("您对{what_zh}提出的异议经核查属实，记录已更正为“{status}”，更正结果将随下一期报送征信机构。")
+            format!("您对{what_zh}提出的异议经核查属实，记录已更正为“{status}”，此后向征信机构的报送均以更正后的记录为准。")
         }
         (Outcome::Confirmed, true) => format!(
             "We looked into your dispute of {what_en}. The record is accurate and stays as reported. If you disagree you may add a personal statement to your credit report or complain to the regulator."
@@ -105,10 +115,10 @@ pub fn answer(outcome: Outcome, loan_no: &str, month: Option<&str>, english: boo
             format!("您对{what_zh}提出的异议经核查，记录准确无误，维持原报送。如有不同意见，您可以在信用报告中添加个人声明，或向监管部门投诉。")
         }
         (Outcome::Unverifiable, true) => format!(
-            "We looked into your dispute of {what_en} and could not verify the record, so it is reported as paid as agreed from the next monthly report."
+            "We looked into your dispute of {what_en} and could not verify the record, so from now on it is reported as paid as agreed."
         ),
         (Outcome::Unverifiable, false) => {
-            format!("您对{what_zh}提出的异议经核查无法确认，自下一期起该月按正常还款报送。")
+            format!("您对{what_zh}提出的异议经核查无法确认，此后该月按正常还款报送。")
         }
     }
 }
@@ -132,6 +142,12 @@ pub fn resolve(store: &mut Store, id: i64, outcome: Outcome, actor: &str) -> Res
             .loan_by_seq(dispute.loan_seq)?
             .ok_or_else(|| AppError::NotFound { what: "loan", id: dispute.loan_seq.to_string() })?;
         let today = open_day(tx)?.unwrap_or(loan.state.as_of);
+        if outcome != Outcome::Confirmed && dispute.month.is_none() {
+            return Err(AppError::invalid(
+                "outcome",
+                format!("dispute {id} names no reported month, so nothing can be corrected: answer it confirmed, or open a dispute of the month"),
+            ));
+        }
         let new_status = match outcome {
             Outcome::Corrected { status } => Some(status),
             Outcome::Unverifiable => Some('N'),
@@ -145,7 +161,8 @@ pub fn resolve(store: &mut Store, id: i64, outcome: Outcome, actor: &str) -> Res
                     (k, (k - 1) * 30 + 1)
                 }
             };
-            if !tx.correct_month(loan.seq, month, code, dpd)? {
+            let class = arrears_core::Classification::from_dpd(dpd as u32, 0, false, false).label();
+            if !tx.correct_month(loan.seq, month, code, dpd, class)? {
                 return Err(AppError::invalid("month", format!("loan {} has no reported month {month}", loan.loan_no)));
             }
         }

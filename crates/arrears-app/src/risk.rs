@@ -113,7 +113,7 @@ pub fn is_month_end(date: Date) -> bool {
 
 /// `YYYY-MM` of a date.
 pub fn month_key(date: Date) -> String {
-    format!("{:04}-{:02}", date.year(), date.month())
+    arrears_bureau::month_key(arrears_bureau::month_of(date))
 }
 
 /// What the month-end step did.
@@ -161,12 +161,7 @@ pub fn month_row(loan: &LoanRecord, state: &LoanState, start: Date, end: Date, p
     }
 }
 
-/// The months since 0000-01 of a `YYYY-MM` key (`None` if it is not one).
-fn month_number(key: &str) -> Option<i64> {
-    let (y, m) = key.split_once('-')?;
-    let (y, m): (i64, i64) = (y.parse().ok()?, m.parse().ok()?);
-    (1..=12).contains(&m).then_some(y * 12 + m - 1)
-}
+use arrears_bureau::month_number;
 
 /// The snapshot of the six months ending with `end_month` (`YYYY-MM`; the latest first), each
 /// row placed by its month, so a month with no row reads as nothing due (as the months before

@@ -155,18 +155,29 @@ pub struct Mark {
     pub ages_out: Option<String>,
 }
 
-fn month_number(key: &str) -> Option<i64> {
+/// The months since 0000-01 of a `YYYY-MM` key (`None` if it is not one).
+pub fn month_number(key: &str) -> Option<i64> {
     let (y, m) = key.split_once('-')?;
+    if y.len() != 4 || m.len() != 2 {
+        return None;
+    }
     let (y, m): (i64, i64) = (y.parse().ok()?, m.parse().ok()?);
     (1..=12).contains(&m).then_some(y * 12 + m - 1)
 }
 
-fn month_key(n: i64) -> String {
+/// The `YYYY-MM` key of a month number.
+pub fn month_key(n: i64) -> String {
     format!("{:04}-{:02}", n.div_euclid(12), n.rem_euclid(12) + 1)
 }
 
-/// The negative marks of a history given as `(YYYY-MM, code)`, oldest first.
-pub fn negative_marks(months: &[(String, MonthCode)]) -> Vec<Mark> {
+/// The month number of a date.
+pub fn month_of(date: arrears_core::Date) -> i64 {
+    i64::from(date.year()) * 12 + i64::from(date.month()) - 1
+}
+
+/// The negative marks of a history given as `(YYYY-MM, code)`, oldest first; each ages out
+/// `years` after it ended ([`MARK_YEARS`] in China).
+pub fn negative_marks(months: &[(String, MonthCode)], years: i64) -> Vec<Mark> {
     let mut marks: Vec<Mark> = Vec::new();
     let mut open: Option<Mark> = None;
     for (month, code) in months {
@@ -180,7 +191,7 @@ pub fn negative_marks(months: &[(String, MonthCode)]) -> Vec<Mark> {
             }
             (_, Some(_)) => {
                 let mut m = open.take().expect("open");
-                m.ages_out = month_number(month).map(|n| month_key(n + MARK_YEARS * 12));
+                m.ages_out = month_number(month).map(|n| month_key(n + years * 12));
                 m.ended = Some(month.clone());
                 marks.push(m);
             }

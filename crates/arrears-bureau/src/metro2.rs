@@ -248,6 +248,20 @@ fn put_number(rec: &mut [u8], (at, len): Field, n: u64) {
     rec[at..at + len].copy_from_slice(text.as_bytes());
 }
 
+/// The digits of an identifier or phone number (dashes, spaces, dots, brackets and a leading
+/// plus dropped) as a number of at most `len` digits; `None` when it has other characters, no
+/// digits or too many. The writer and the trailer's counts read fields the same way.
+pub fn digits(text: &str, len: usize) -> Option<u64> {
+    if text.chars().any(|c| !(c.is_ascii_digit() || "-() +.".contains(c))) {
+        return None;
+    }
+    let d: String = text.chars().filter(char::is_ascii_digit).collect();
+    if d.is_empty() || d.len() > len {
+        return None;
+    }
+    d.parse().ok()
+}
+
 fn dollars(amount: Amount) -> u64 {
     (amount.0.max(0) / 100) as u64
 }
@@ -274,11 +288,7 @@ pub fn header_record(h: &Header) -> String {
     put(&mut r, (63, 16), &"0".repeat(16));
     put(&mut r, header::REPORTER_NAME, &h.reporter_name);
     put(&mut r, header::REPORTER_ADDRESS, &h.reporter_address);
-    put_number(
-        &mut r,
-        header::REPORTER_PHONE,
-        h.reporter_phone.chars().filter(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0),
-    );
+    put_number(&mut r, header::REPORTER_PHONE, digits(&h.reporter_phone, 10).unwrap_or(0));
     put(&mut r, header::SOFTWARE_VENDOR, &h.software_vendor);
     put(&mut r, header::SOFTWARE_VERSION, &h.software_version);
     String::from_utf8(r).expect("ASCII")
@@ -317,13 +327,9 @@ pub fn base_record(b: &BaseSegment) -> String {
     put(&mut r, base::DATE_LAST_PAYMENT, &date_text(b.date_last_payment));
     put(&mut r, base::SURNAME, &b.surname);
     put(&mut r, base::FIRST_NAME, &b.first_name);
-    put_number(&mut r, base::SSN, b.ssn.parse().unwrap_or(0));
+    put_number(&mut r, base::SSN, digits(&b.ssn, 9).unwrap_or(0));
     put(&mut r, base::DATE_BIRTH, &date_text(b.date_birth));
-    put_number(
-        &mut r,
-        base::TELEPHONE,
-        b.telephone.chars().filter(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0),
-    );
+    put_number(&mut r, base::TELEPHONE, digits(&b.telephone, 10).unwrap_or(0));
     put(&mut r, base::ECOA, &b.ecoa.to_string());
     put(&mut r, base::ADDRESS_1, &b.address);
     put(&mut r, base::CITY, &b.city);
@@ -352,9 +358,9 @@ impl Totals {
         for b in bases {
             *t.by_status.entry(b.account_status.clone()).or_default() += 1;
             t.ecoa_z += u64::from(b.ecoa == 'Z');
-            t.ssns += u64::from(b.ssn.parse::<u64>().is_ok_and(|n| n > 0));
+            t.ssns += u64::from(digits(&b.ssn, 9).is_some_and(|n| n > 0));
             t.births += u64::from(b.date_birth.is_some());
-            t.phones += u64::from(b.telephone.chars().any(|c| c.is_ascii_digit() && c != '0'));
+            t.phones += u64::from(digits(&b.telephone, 10).is_some_and(|n| n > 0));
         }
         t
     }
@@ -551,7 +557,9 @@ pub fn parse_file(text: &str) -> Result<File, Metro2Error> {
     }
     check("total ECOA Z", trailer::ECOA_Z, expected.ecoa_z)?;
     check("total social security numbers", trailer::SSN_ALL, expected.ssns)?;
+    check("total social security numbers in base segments", trailer::SSN_BASE, expected.ssns)?;
     check("total dates of birth", trailer::BIRTH_ALL, expected.births)?;
+    check("total dates of birth in base segments", trailer::BIRTH_BASE, expected.births)?;
     check("total telephone numbers", trailer::PHONE_ALL, expected.phones)?;
     Ok(File { header, bases, totals: expected })
 }

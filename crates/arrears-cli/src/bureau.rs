@@ -148,23 +148,29 @@ pub fn run(db: &str, what: CreditWhat) -> Result<()> {
                 bail!("--pack us: a Metro 2 base segment carries the consumer's SSN, date of birth and address, which Arrears does not keep yet");
             }
             let mut store = arrears_app::open(db)?;
-            let file = std::fs::File::create(&out).with_context(|| format!("--out: cannot write {}", out.display()))?;
+            // Written beside the target and moved into place only when complete, so a refused
+            // or failed run leaves any earlier file as it was; the run is recorded after that.
+            let partial = out.with_extension("partial");
+            let file = std::fs::File::create(&partial).with_context(|| format!("--out: cannot write {}", partial.display()))?;
             let writer = std::io::BufWriter::new(file);
             let written = match format {
                 FurnishFormat::Jsonl => arrears_app::bureau::furnish_china(&mut store, &month, &mut JsonLines::new(writer)),
                 FurnishFormat::Csv => arrears_app::bureau::furnish_china(&mut store, &month, &mut Csv::new(writer)),
             };
-            let report = match written {
-                Ok(r) => r,
+            let furnishing = match written {
+                Ok(f) => f,
                 Err(e) => {
-                    let _ = std::fs::remove_file(&out);
+                    let _ = std::fs::remove_file(&partial);
                     return Err(e.into());
                 }
             };
+            std::fs::rename(&partial, &out).with_context(|| format!("--out: cannot move the file into {}", out.display()))?;
+            furnishing.commit(&mut store)?;
+            let report = furnishing.report;
             println!("{} accounts furnished for {month} to {} ({})", report.written, out.display(), arrears_bureau::FORMAT);
             if report.withheld > 0 {
                 println!(
-                    "  {} first overdue statuses held back: the borrower has not been sent a credit-report notice in time",
+                    "  {} records held back: they would be the loan's first negative information and the borrower has not been sent a credit-report notice in time",
                     report.withheld
                 );
             }
@@ -172,7 +178,7 @@ pub fn run(db: &str, what: CreditWhat) -> Result<()> {
         CreditWhat::History { loan } => {
             let mut store = arrears_app::open(db)?;
             let view = arrears_app::bureau::history(&mut store, &loan)?;
-            println!("credit history of {loan}: what was reported month by month (oldest first)");
+            println!("credit history of {loan}: the month-end record furnishing reports from, month by month (oldest first)");
             println!("  {}", view.months.iter().map(|(m, c)| format!("{m} {}", c.char())).collect::<Vec<_>>().join("  "));
             if view.marks.is_empty() {
                 println!("no negative marks.");
@@ -180,10 +186,11 @@ pub fn run(db: &str, what: CreditWhat) -> Result<()> {
             for m in &view.marks {
                 let when = match &m.ages_out {
                     Some(a) => format!(
-                        "ended {}; it leaves the report in {a} (5 years after it ended)",
-                        m.ended.as_deref().unwrap_or("")
+                        "ended {}; it leaves the report in {a} ({} years after it ended)",
+                        m.ended.as_deref().unwrap_or(""),
+                        view.mark_years
                     ),
-                    None => "still overdue: it leaves the report 5 years after it is paid".to_owned(),
+                    None => format!("still overdue: it leaves the report {} years after it is paid", view.mark_years),
                 };
                 println!("  negative mark {} to {} (worst {}): {when}", m.from, m.to, m.worst);
             }

@@ -686,14 +686,15 @@ impl Tx<'_> {
         rows.first().map(|r| r.text(0).map(str::to_owned)).transpose()
     }
 
-    /// Loans of `seqs` that were sent a contact with `template` planned at or before
-    /// `until_utc`: allowed, handed to its provider, and not reported undelivered.
+    /// Loans of `seqs` that were sent a contact with `template` by `until_utc` (the time its
+    /// provider took it): allowed, handed over, and not reported undelivered.
     pub fn told_with(&mut self, seqs: &[i64], template: &str, until_utc: i64) -> Result<Vec<i64>, StoreError> {
         let mut out = Vec::new();
         for chunk in seqs.chunks(IN_CHUNK) {
             let sql = format!(
-                "SELECT DISTINCT c.loan_seq FROM contacts c WHERE c.template = $1 AND c.at_utc <= $2 AND c.decision = 'allowed' \
-                 AND EXISTS (SELECT 1 FROM contact_events s WHERE s.contact_key = c.contact_key AND s.event = 'sent') \
+                "SELECT DISTINCT c.loan_seq FROM contacts c WHERE c.template = $1 AND c.decision = 'allowed' \
+                 AND EXISTS (SELECT 1 FROM contact_events s WHERE s.contact_key = c.contact_key AND s.event = 'sent' \
+                   AND s.at_utc <= $2) \
                  AND {REACHED} AND c.loan_seq IN ({})",
                 placeholders(3, chunk.len())
             );

@@ -143,12 +143,13 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Corrects what a month row says of a loan's standing (after a dispute): its status code
-    /// and days past due.
-    pub fn correct_month(&mut self, loan_seq: i64, month: &str, status: i64, dpd: i64) -> Result<bool, StoreError> {
+    /// Corrects what a month row says of a loan's standing (after a dispute): its status code,
+    /// days past due and class, and no amount overdue when it was not late.
+    pub fn correct_month(&mut self, loan_seq: i64, month: &str, status: i64, dpd: i64, class: &str) -> Result<bool, StoreError> {
         let n = self.conn.execute(
-            "UPDATE loan_months SET status = $3, dpd = $4 WHERE loan_seq = $1 AND month = $2",
-            &[loan_seq.into(), month.into(), status.into(), dpd.into()],
+            "UPDATE loan_months SET status = $3, dpd = CAST($4 AS BIGINT), class = $5, \
+             overdue = CASE WHEN CAST($4 AS BIGINT) = 0 THEN 0 ELSE overdue END WHERE loan_seq = $1 AND month = $2",
+            &[loan_seq.into(), month.into(), status.into(), dpd.into(), class.into()],
         )?;
         Ok(n == 1)
     }
@@ -257,13 +258,11 @@ impl Tx<'_> {
         Ok(Some(c))
     }
 
-    /// Complaints opened in `from..=to`, or still open, by id.
-    pub fn complaints(&mut self, from: Date, to: Date) -> Result<Vec<ComplaintRow>, StoreError> {
+    /// Complaints opened on or before `date`, by id.
+    pub fn complaints_until(&mut self, date: Date) -> Result<Vec<ComplaintRow>, StoreError> {
         let rows = self.conn.query(
-            &format!(
-                "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE (opened_on >= $1 AND opened_on <= $2) OR status = 'open' ORDER BY id"
-            ),
-            &[from.to_string().into(), to.to_string().into()],
+            &format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE opened_on <= $1 ORDER BY id"),
+            &[date.to_string().into()],
         )?;
         rows.iter().map(complaint_from_row).collect()
     }

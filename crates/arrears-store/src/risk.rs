@@ -242,36 +242,45 @@ impl Tx<'_> {
         rows.iter().map(|r| Ok((r.int(0)?, parse_date(r.text(1)?)?))).collect()
     }
 
-    /// Records what a furnishing run reported for each loan (replacing an earlier run's record
-    /// of the same month): `(loan_seq, status, withheld)`.
-    pub fn record_credit_reports(&mut self, month: &str, pack: &str, rows: &[(i64, char, bool)]) -> Result<(), StoreError> {
+    /// Records a furnishing run of `month` as a new run: `(loan_seq, status, negative,
+    /// withheld)` per loan. Earlier runs stay as they were. Returns the run's number.
+    pub fn record_credit_reports(
+        &mut self,
+        month: &str,
+        pack: &str,
+        rows: &[(i64, char, bool, bool)],
+    ) -> Result<i64, StoreError> {
+        let run = self.conn.query(
+            "SELECT CAST(COALESCE(MAX(run_no), 0) AS BIGINT) + 1 FROM credit_reports WHERE month = $1 AND pack = $2",
+            &[month.into(), pack.into()],
+        )?[0]
+            .int(0)?;
         let values = rows
             .iter()
-            .map(|&(seq, status, withheld)| {
+            .map(|&(seq, status, negative, withheld)| {
                 vec![
                     Value::from(seq),
                     Value::from(month),
                     Value::from(pack),
+                    Value::from(run),
                     Value::from(status.to_string()),
+                    Value::from(i64::from(negative)),
                     Value::from(i64::from(withheld)),
                 ]
             })
             .collect();
-        self.insert_rows_with(
-            "credit_reports",
-            &["loan_seq", "month", "pack", "status", "withheld"],
-            values,
-            " ON CONFLICT (loan_seq, month, pack) DO UPDATE SET status = excluded.status, withheld = excluded.withheld",
-        )
+        self.insert_rows("credit_reports", &["loan_seq", "month", "pack", "run_no", "status", "negative", "withheld"], values)?;
+        Ok(run)
     }
 
-    /// Loans of `seqs` reported overdue (`1`…`7`, not held back) in a month before `month`.
-    pub fn reported_overdue_before(&mut self, seqs: &[i64], pack: &str, month: &str) -> Result<Vec<i64>, StoreError> {
+    /// Loans of `seqs` whose negative information was reported (not held back) in a month
+    /// before `month`.
+    pub fn reported_negative_before(&mut self, seqs: &[i64], pack: &str, month: &str) -> Result<Vec<i64>, StoreError> {
         let mut out = Vec::new();
         for chunk in seqs.chunks(IN_CHUNK) {
             let sql = format!(
                 "SELECT DISTINCT loan_seq FROM credit_reports WHERE pack = $1 AND month < $2 AND withheld = 0 \
-                 AND status IN ('1', '2', '3', '4', '5', '6', '7') AND loan_seq IN ({})",
+                 AND negative = 1 AND loan_seq IN ({})",
                 in_list(3, chunk.len())
             );
             let mut params = vec![Value::from(pack), Value::from(month)];

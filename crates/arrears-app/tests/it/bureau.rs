@@ -1,6 +1,6 @@
 //! Credit reporting from the month-end rows: the China record and its 24-month string.
 
-use arrears_app::bureau::furnish_china;
+use arrears_app::bureau::{self as credit, FurnishReport};
 use arrears_app::eod::{self, EodOptions};
 use arrears_app::risk::{self, RiskConfig};
 use arrears_app::service::{self, loan_view};
@@ -12,6 +12,17 @@ use crate::support::{d, new_loan, open, TestDb};
 
 #[derive(Default)]
 struct Collect(Vec<ChinaRecord>, bool);
+
+/// Furnishes a month into `out` and records the run, as the CLI does once its file is in place.
+fn furnish_china(
+    store: &mut arrears_store::Store,
+    month: &str,
+    out: &mut Collect,
+) -> Result<FurnishReport, arrears_app::AppError> {
+    let furnishing = credit::furnish_china(store, month, out)?;
+    furnishing.commit(store)?;
+    Ok(furnishing.report)
+}
 
 impl Furnisher for Collect {
     fn record(&mut self, record: &ChinaRecord) -> Result<(), FurnishError> {
@@ -164,7 +175,7 @@ story!(a_dispute_is_flagged_answered_in_time_and_its_correction_furnished, |db: 
     furnish_china(&mut store, "2026-05", &mut may).unwrap();
     assert_eq!(may.0[0].history, format!("{}/N234", "/".repeat(19)), "the correction goes with the next file");
     assert!(!may.0[0].disputed, "no longer disputed once answered");
-    let history = arrears_app::bureau::history(&mut store, "L1").unwrap();
+    let history = credit::history(&mut store, "L1").unwrap();
     assert_eq!(history.marks.len(), 1);
     assert_eq!((history.marks[0].from.as_str(), history.marks[0].ages_out.as_deref()), ("2026-03", None), "still overdue");
 });
@@ -268,10 +279,36 @@ story!(a_loan_45_days_late_is_noticed_reported_paid_and_disputed, |db: &TestDb| 
     let (_, may) = furnish(&mut store, "2026-05");
     assert_eq!((may[0].history.as_str(), may[0].disputed), (format!("{}12NN", "/".repeat(20)).as_str(), false));
     // The borrower's page: one mark, February to March, ending in April, gone in April 2031.
-    let history = arrears_app::bureau::history(&mut store, "L1").unwrap();
+    let history = credit::history(&mut store, "L1").unwrap();
     assert_eq!(history.marks.len(), 1);
     let mark = &history.marks[0];
     assert_eq!((mark.from.as_str(), mark.to.as_str(), mark.worst), ("2026-02", "2026-03", '2'));
     assert_eq!((mark.ended.as_deref(), mark.ages_out.as_deref()), (Some("2026-04"), Some("2031-04")));
     let _ = std::fs::remove_dir_all(&dir);
+});
+
+story!(an_untold_late_month_stays_held_back_after_the_loan_is_current_again, |db: &TestDb| {
+    let config = RiskConfig::shipped();
+    let mut store = db.init();
+    open(&mut store, vec![new_loan("L1", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15")]);
+    let close = |store: &mut arrears_store::Store, day: &str| {
+        eod::run_until(store, d(day), EodOptions::default(), |_, _| ()).unwrap();
+        risk::month_end(store, d(day), &config).unwrap();
+    };
+    close(&mut store, "2026-02-28");
+    let mut feb = Collect::default();
+    assert_eq!(furnish_china(&mut store, "2026-02", &mut feb).unwrap().withheld, 1, "late, never told");
+    // Caught up in March: March itself reads N, but its string still carries February's 1.
+    close(&mut store, "2026-03-04");
+    let owed = loan_view(&mut store, "L1", Some(d("2026-03-05"))).unwrap().state.due().total();
+    service::pay(&mut store, "L1", owed, Some(d("2026-03-05")), "catch-up").unwrap();
+    close(&mut store, "2026-03-14");
+    let owed = loan_view(&mut store, "L1", Some(d("2026-03-15"))).unwrap().state.due().total();
+    service::pay(&mut store, "L1", owed, Some(d("2026-03-15")), "march").unwrap();
+    close(&mut store, "2026-03-31");
+    let mut mar = Collect::default();
+    let report = furnish_china(&mut store, "2026-03", &mut mar).unwrap();
+    assert_eq!((report.written, report.withheld), (0, 1), "the first negative information still waits for the notice");
+    let history = credit::history(&mut store, "L1").unwrap();
+    assert_eq!(history.months.iter().map(|(_, c)| c.char()).collect::<String>(), "1N");
 });

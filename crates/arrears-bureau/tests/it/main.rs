@@ -114,7 +114,7 @@ fn a_mark_ages_out_five_years_after_the_overdue_ends() {
         m("2026-04", MonthCode::AsAgreed),
         m("2026-05", MonthCode::Overdue(1)),
     ];
-    let marks = arrears_bureau::negative_marks(&history);
+    let marks = arrears_bureau::negative_marks(&history, 5);
     assert_eq!(marks.len(), 2);
     assert_eq!((marks[0].from.as_str(), marks[0].to.as_str(), marks[0].worst), ("2026-02", "2026-03", '2'));
     assert_eq!((marks[0].ended.as_deref(), marks[0].ages_out.as_deref()), (Some("2026-04"), Some("2031-04")));
@@ -125,7 +125,7 @@ fn a_mark_ages_out_five_years_after_the_overdue_ends() {
     );
     let settled = [m("2026-11", MonthCode::Overdue(3)), m("2026-12", MonthCode::Settled)];
     assert_eq!(
-        arrears_bureau::negative_marks(&settled)[0].ages_out.as_deref(),
+        arrears_bureau::negative_marks(&settled, 5)[0].ages_out.as_deref(),
         Some("2031-12"),
         "paid off: five years from then"
     );

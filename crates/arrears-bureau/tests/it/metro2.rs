@@ -162,3 +162,22 @@ fn damaged_files_are_refused_naming_what_is_wrong() {
     assert!(matches!(err, Metro2Error::Field { record: 2, position: 76, .. }), "{err}");
     assert_eq!(parse_file("").unwrap_err(), Metro2Error::Missing("header"));
 }
+
+#[test]
+fn identifiers_are_read_the_same_way_by_the_writer_and_the_trailer() {
+    use arrears_bureau::metro2::digits;
+    assert_eq!(digits("123-45-6789", 9), Some(123_456_789));
+    assert_eq!(digits("+1 (212) 555-0123", 11), Some(12_125_550_123));
+    assert_eq!((digits("12a", 9), digits("", 9), digits("1234567890123", 10)), (None, None, None));
+    let mut dashed = account(1, 0);
+    dashed.ssn = "123-45-0001".into();
+    dashed.telephone = "+86 138 1234 5678 90".into();
+    let text = write_file(&header(), &[dashed]);
+    let file = parse_file(&text).unwrap();
+    assert_eq!(file.bases[0].ssn, "123450001");
+    assert_eq!(
+        (file.totals.ssns, file.totals.phones),
+        (1, 0),
+        "a number too long for the field is not counted, and is written as zeros"
+    );
+}

@@ -416,7 +416,7 @@ fn month_ends_score_the_book_and_loan_show_tells_why() {
         furnish.to_str().unwrap(),
     ]);
     assert!(out.starts_with("1 accounts furnished for 2026-03"), "{out}");
-    assert!(out.contains("1 first overdue statuses held back"), "{out}");
+    assert!(out.contains("1 records held back"), "{out}");
     let csv = std::fs::read_to_string(&furnish).unwrap();
     assert!(csv.lines().nth(1).unwrap().ends_with(&format!(",special-mention,2,{}12,0", "/".repeat(22))), "{csv}");
     let missing = env.dir.join("cn-2026-04.jsonl");

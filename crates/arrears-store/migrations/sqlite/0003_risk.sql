@@ -43,15 +43,19 @@ CREATE TABLE risk_runs (
     drift  TEXT
 );
 
--- What each furnishing run reported (or held back) for each loan and month.
+-- What each furnishing run reported (or held back) for each loan and month; never changed,
+-- a run again for a month adds a new run number.
 CREATE TABLE credit_reports (
     loan_seq  INTEGER NOT NULL REFERENCES loans(seq),
     month     TEXT NOT NULL,
     pack      TEXT NOT NULL,
+    run_no    INTEGER NOT NULL,
     status    TEXT NOT NULL,
-    -- 1 when held back: a first negative status waits until the borrower has been told
+    -- 1 when the record's 24-month string holds any overdue or bad-debt code
+    negative  INTEGER NOT NULL,
+    -- 1 when held back: negative information waits until the borrower has been told
     withheld  INTEGER NOT NULL,
-    PRIMARY KEY (loan_seq, month, pack)
+    PRIMARY KEY (loan_seq, month, pack, run_no)
 );
 
 -- Disputes of what is reported (or owed): the record is marked at once, collection pauses,
