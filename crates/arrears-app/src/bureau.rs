@@ -198,6 +198,9 @@ pub struct CreditHistory {
     /// Years a mark stays: five in China (征信业管理条例 art. 16), seven in the US (FCRA
     /// §605).
     pub mark_years: i64,
+    /// For each month a furnishing run covered (its latest run): the code sent, and whether it
+    /// was held back.
+    pub furnished: std::collections::BTreeMap<String, (String, bool)>,
 }
 
 /// The credit history of `loan_no` from its month-end rows.
@@ -215,6 +218,7 @@ pub fn history(store: &mut Store, loan_no: &str) -> Result<CreditHistory, AppErr
         }
         let mark_years = if loan.terms.currency() == arrears_core::Currency::Usd { 7 } else { arrears_bureau::china::MARK_YEARS };
         let marks = arrears_bureau::negative_marks(&months, mark_years);
-        Ok(CreditHistory { months, marks, mark_years })
+        let furnished = tx.furnished_months(loan.seq, "cn")?;
+        Ok(CreditHistory { months, marks, mark_years, furnished })
     })
 }

@@ -180,6 +180,22 @@ pub fn run(db: &str, what: CreditWhat) -> Result<()> {
             let view = arrears_app::bureau::history(&mut store, &loan)?;
             println!("credit history of {loan}: the month-end record furnishing reports from, month by month (oldest first)");
             println!("  {}", view.months.iter().map(|(m, c)| format!("{m} {}", c.char())).collect::<Vec<_>>().join("  "));
+            if !view.furnished.is_empty() {
+                let sent: Vec<String> = view
+                    .furnished
+                    .iter()
+                    .map(
+                        |(m, (code, held))| {
+                            if *held {
+                                format!("{m} held back (no notice yet)")
+                            } else {
+                                format!("{m} reported {code}")
+                            }
+                        },
+                    )
+                    .collect();
+                println!("furnished to the credit bureau: {}", sent.join("; "));
+            }
             if view.marks.is_empty() {
                 println!("no negative marks.");
             }

@@ -89,6 +89,10 @@ pub enum RiskWhat {
         /// Write each row's fold (`ID,fold`) here, for other tools to use the same folds.
         #[arg(long)]
         folds_out: Option<PathBuf>,
+        /// Keep all rows of one loan in one fold: the group is the ID up to its last
+        /// `-YYYY-MM` (as `risk export` writes them), so months of a loan never leak across folds.
+        #[arg(long)]
+        group_by_loan: bool,
         #[arg(long, value_enum, default_value = "table")]
         format: DocFormat,
     },
@@ -215,8 +219,9 @@ pub fn run(db: &str, risk_model: Option<&std::path::Path>, what: RiskWhat) -> Re
                 writeln!(out, "{}\tp={:.3}\t{} points\t{}", r.id, s.probability, s.points, reasons.join("; "))?;
             }
         }
-        RiskWhat::Cv { data, kind, folds, seed, include_protected, folds_out, format } => {
-            cross_validate(&data, kind, folds, seed, include_protected, folds_out.as_deref(), format, &mut out)?;
+        RiskWhat::Cv { data, kind, folds, seed, include_protected, folds_out, group_by_loan, format } => {
+            let options = CvOptions { folds, seed, include_protected, group_by_loan };
+            cross_validate(&data, kind, options, folds_out.as_deref(), format, &mut out)?;
         }
         RiskWhat::Psi { model, expected, actual } => {
             let model = load(&model)?;
@@ -262,22 +267,43 @@ fn evaluation_table(eval: &Evaluation, out: &mut impl Write) -> Result<()> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn cross_validate(
-    path: &Path,
-    kind: Kind,
+/// How to cross-validate.
+#[derive(Debug, Clone, Copy)]
+struct CvOptions {
     folds: usize,
     seed: u64,
     include_protected: bool,
+    group_by_loan: bool,
+}
+
+/// The loan an exported row belongs to: its ID without the trailing `-YYYY-MM`.
+fn loan_of(id: &str) -> &str {
+    match id.rsplitn(3, '-').collect::<Vec<_>>().as_slice() {
+        [m, y, rest] if m.len() == 2 && y.len() == 4 && m.bytes().chain(y.bytes()).all(|b| b.is_ascii_digit()) => rest,
+        _ => id,
+    }
+}
+
+fn cross_validate(
+    path: &Path,
+    kind: Kind,
+    options: CvOptions,
     folds_out: Option<&Path>,
     format: DocFormat,
     out: &mut impl Write,
 ) -> Result<()> {
+    let CvOptions { folds, seed, include_protected, group_by_loan } = options;
     if !(2..=20).contains(&folds) {
         bail!("--folds: {folds} is not between 2 and 20");
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let dataset = read(&bytes, path, true)?;
-    let assignment = rng::stratified_folds(&dataset.labels(), folds, seed);
+    let assignment = if group_by_loan {
+        let groups: Vec<&str> = dataset.records.iter().map(|r| loan_of(&r.id)).collect();
+        rng::group_folds(&groups, &dataset.labels(), folds, seed)
+    } else {
+        rng::stratified_folds(&dataset.labels(), folds, seed)
+    };
     if let Some(f) = folds_out {
         let mut w = String::from("ID,fold\n");
         for (r, k) in dataset.records.iter().zip(&assignment) {
@@ -387,4 +413,15 @@ fn drift_table(runs: &[arrears_store::RiskRunRow], format: DocFormat, out: &mut 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_exported_row_belongs_to_its_loan() {
+        assert_eq!(super::loan_of("L00000217-2026-01"), "L00000217");
+        assert_eq!(super::loan_of("BK-7-2026-12"), "BK-7");
+        assert_eq!(super::loan_of("12345"), "12345", "a Taiwan row is its own group");
+        assert_eq!(super::loan_of("L1-26-01"), "L1-26-01");
+    }
 }

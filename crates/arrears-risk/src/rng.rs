@@ -66,6 +66,36 @@ pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
     folds
 }
 
+/// Group fold assignment: rows sharing a group (the same loan, across its months) always land
+/// in the same fold, so a model is never tested on a loan it saw in training. Groups are
+/// shuffled with the seed and dealt round-robin, those with a positive row first, so each fold
+/// gets a share of them. Returns the fold (0..k) of every row.
+pub fn group_folds(groups: &[&str], labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
+    assert!(k >= 2, "at least two folds");
+    let mut order: Vec<&str> = Vec::new();
+    let mut positive = std::collections::BTreeSet::new();
+    for (g, &bad) in groups.iter().zip(labels) {
+        if !order.contains(g) {
+            order.push(g);
+        }
+        if bad {
+            positive.insert(*g);
+        }
+    }
+    let mut rng = Rng::new(seed);
+    let mut fold_of = std::collections::BTreeMap::new();
+    let mut dealt = 0;
+    for with_positive in [true, false] {
+        let mut these: Vec<&str> = order.iter().copied().filter(|g| positive.contains(g) == with_positive).collect();
+        rng.shuffle(&mut these);
+        for g in these {
+            fold_of.insert(g, dealt % k);
+            dealt += 1;
+        }
+    }
+    groups.iter().map(|g| fold_of[g]).collect()
+}
+
 /// A stratified holdout: about `fraction` of each class is marked `true` (held out).
 pub fn stratified_holdout(labels: &[bool], fraction: f64, seed: u64) -> Vec<bool> {
     let mut held = vec![false; labels.len()];

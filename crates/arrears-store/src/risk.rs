@@ -273,6 +273,19 @@ impl Tx<'_> {
         Ok(run)
     }
 
+    /// The latest furnishing run of each month for a loan: `month → (status, withheld)`.
+    pub fn furnished_months(&mut self, loan_seq: i64, pack: &str) -> Result<BTreeMap<String, (String, bool)>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT month, status, withheld FROM credit_reports WHERE loan_seq = $1 AND pack = $2 ORDER BY month, run_no",
+            &[loan_seq.into(), pack.into()],
+        )?;
+        let mut out = BTreeMap::new();
+        for r in rows {
+            out.insert(r.text(0)?.to_owned(), (r.text(1)?.to_owned(), r.int(2)? != 0));
+        }
+        Ok(out)
+    }
+
     /// Loans of `seqs` whose negative information was reported (not held back) in a month
     /// before `month`.
     pub fn reported_negative_before(&mut self, seqs: &[i64], pack: &str, month: &str) -> Result<Vec<i64>, StoreError> {

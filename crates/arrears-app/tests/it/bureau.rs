@@ -311,4 +311,5 @@ story!(an_untold_late_month_stays_held_back_after_the_loan_is_current_again, |db
     assert_eq!((report.written, report.withheld), (0, 1), "the first negative information still waits for the notice");
     let history = credit::history(&mut store, "L1").unwrap();
     assert_eq!(history.months.iter().map(|(_, c)| c.char()).collect::<String>(), "1N");
+    assert_eq!(history.furnished.get("2026-03"), Some(&("N".to_owned(), true)), "the page says what was held back");
 });

@@ -52,3 +52,20 @@ fn calibration_has_ten_deciles_of_the_sorted_rows() {
     assert!(close(t[8].observed_rate, 1.0));
     assert!(close(t[9].predicted_max, 0.99));
 }
+
+#[test]
+fn group_folds_keep_a_loans_months_together_and_spread_the_positive_loans() {
+    let groups: Vec<String> = (0..200).flat_map(|g| (0..3).map(move |_| format!("L{g}"))).collect();
+    let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
+    let labels: Vec<bool> = (0..600).map(|i| (i / 3) % 10 == 0 && i % 3 == 2).collect();
+    let folds = arrears_risk::rng::group_folds(&refs, &labels, 5, 1);
+    for g in 0..200 {
+        let f: Vec<usize> = (0..3).map(|k| folds[g * 3 + k]).collect();
+        assert!(f.iter().all(|&x| x == f[0]), "loan {g} split across folds: {f:?}");
+    }
+    for k in 0..5 {
+        let positives = (0..600).filter(|&i| labels[i] && folds[i] == k).count();
+        assert_eq!(positives, 4, "20 positive loans dealt over 5 folds");
+    }
+    assert_eq!(folds, arrears_risk::rng::group_folds(&refs, &labels, 5, 1), "the same seed, the same folds");
+}
