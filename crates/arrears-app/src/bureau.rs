@@ -77,7 +77,7 @@ pub fn record(loan: &LoanRecord, rows: &[MonthRow], m: i64) -> Option<ChinaRecor
 
 /// Days between the notice and the month end of a first negative report, unless the meta key
 /// `credit.notice_days` says otherwise.
-pub const NOTICE_DAYS: i32 = 7;
+pub const NOTICE_DAYS: i64 = 7;
 /// The template whose contact tells a borrower of the coming report.
 pub const NOTICE_TEMPLATE: &str = "credit-report-notice";
 
@@ -124,13 +124,11 @@ fn negative(record: &ChinaRecord) -> bool {
     record.history.chars().any(|c| c.is_ascii_digit() || c == 'B')
 }
 
-/// Writes the records of `month` (`YYYY-MM`) to `out` and returns what to record once the
-/// file is in place. Nothing is recorded here.
-pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) -> Result<Furnishing, AppError> {
-    let first: Date = arrears_bureau::month_number(month)
-        .map(|n| Date::from_ymd(n.div_euclid(12) as i32, (n.rem_euclid(12) + 1) as u32, 1).expect("a month's first day"))
+/// The first and last days of `month` (`YYYY-MM`), once its last day is closed and its
+/// month-end rows recorded: what furnishing and the regulator's report read from.
+pub fn closed_month(store: &mut Store, month: &str) -> Result<(Date, Date), AppError> {
+    let (first, end) = arrears_bureau::month_span(month)
         .ok_or_else(|| AppError::invalid("month", format!("`{month}` is not a month: write YYYY-MM")))?;
-    let end = first.add_months(1).add_days(-1);
     let (business, run) = store.read(|tx| Ok::<_, AppError>((tx.business_date()?, tx.risk_run(month)?)))?;
     if business.is_none_or(|b| b < end) || run.as_deref() != Some("done") {
         return Err(AppError::invalid(
@@ -138,16 +136,16 @@ pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) ->
             format!("{month} is not closed and recorded yet: its last day {end} must be closed by `arrears eod`"),
         ));
     }
+    Ok((first, end))
+}
+
+/// Writes the records of `month` (`YYYY-MM`) to `out` and returns what to record once the
+/// file is in place. Nothing is recorded here.
+pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) -> Result<Furnishing, AppError> {
+    let (first, end) = closed_month(store, month)?;
     let m = index(end);
     let after = month_key(first.add_months(-24).add_months(1).add_days(-1));
-    let notice_days = match store.read(|tx| tx.meta("credit.notice_days"))? {
-        None => NOTICE_DAYS,
-        Some(v) => v
-            .parse()
-            .ok()
-            .filter(|n| (0..=60).contains(n))
-            .ok_or_else(|| AppError::invalid("credit.notice_days", format!("`{v}` is not a number of days from 0 to 60")))?,
-    };
+    let notice_days = store.read(|tx| crate::settings::number(tx, "credit.notice_days", 0..=60, NOTICE_DAYS))? as i32;
     // Told in time: sent by the end of the day `notice_days` before the month's end, anywhere.
     let told_by = crate::collect::day_start_utc(end.add_days(1 - notice_days)) - 1;
     let mut furnishing = Furnishing { month: month.to_owned(), report: FurnishReport::default(), log: Vec::new() };

@@ -10,14 +10,15 @@ use arrears_core::Date;
 use arrears_store::{ComplaintRow, NewComplaint, Store};
 
 use crate::service::open_day;
+use crate::settings::{self, Timeliness};
 use crate::AppError;
 
 pub const CATEGORIES: [&str; 5] = ["collection-conduct", "fees", "reporting", "privacy", "other"];
 pub const CHANNELS: [&str; 7] = ["phone", "portal", "api", "letter", "email", "in-person", "regulator"];
 /// Days to answer, unless `complaint.days` says otherwise …
-pub const DAYS: i32 = 15;
+pub const DAYS: i64 = 15;
 /// … and for a complex case, unless `complaint.complex_days` does (at most 30).
-pub const COMPLEX_DAYS: i32 = 30;
+pub const COMPLEX_DAYS: i64 = 30;
 
 /// A complaint as filed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,17 +31,6 @@ pub struct Filing<'a> {
     pub borrower_id: Option<&'a str>,
     pub contacts: Vec<String>,
     pub actor: &'a str,
-}
-
-fn days(store_value: Option<String>, key: &'static str, default: i32) -> Result<i32, AppError> {
-    match store_value {
-        None => Ok(default),
-        Some(v) => v
-            .parse()
-            .ok()
-            .filter(|n| (1..=30).contains(n))
-            .ok_or_else(|| AppError::invalid(key, format!("`{v}` is not 1 to 30 days"))),
-    }
 }
 
 /// Files a complaint; returns its id.
@@ -78,14 +68,14 @@ pub fn open(store: &mut Store, f: &Filing<'_>) -> Result<i64, AppError> {
         }
         let today = open_day(tx)?.unwrap_or(Date::from_days_since_epoch(0));
         let limit = if f.complex {
-            days(tx.meta("complaint.complex_days")?, "complaint.complex_days", COMPLEX_DAYS)?
+            settings::number(tx, "complaint.complex_days", 1..=30, COMPLEX_DAYS)?
         } else {
-            days(tx.meta("complaint.days")?, "complaint.days", DAYS)?
+            settings::number(tx, "complaint.days", 1..=30, DAYS)?
         };
         let borrower = f.borrower_id.map(str::to_owned).or_else(|| loan.as_ref().map(|l| l.borrower_id.clone()));
         let id = tx.open_complaint(&NewComplaint {
             opened_on: today,
-            deadline: today.add_days(limit),
+            deadline: today.add_days(limit as i32),
             channel: f.channel,
             category: f.category,
             complex: f.complex,
@@ -121,47 +111,25 @@ pub fn reply(store: &mut Store, id: i64, text: &str, actor: &str) -> Result<Comp
     })
 }
 
-/// A month's complaints for the regulator: those received in it (by category), those
-/// answered in it (whenever received) in time or late, and those open at its end.
+/// A month's complaints for the regulator: by category those received in it, and how all of
+/// them fared against their deadlines ([`Timeliness`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
-    pub received: usize,
     pub by_category: BTreeMap<String, usize>,
-    pub answered_in_time: usize,
-    pub answered_late: usize,
-    /// Still open at the month's end, and of those past their deadline.
-    pub open: usize,
-    pub open_overdue: usize,
+    pub timeliness: Timeliness,
 }
 
 /// The complaints of `month` (`YYYY-MM`), counted as [`Stats`] says.
 pub fn stats(store: &mut Store, month: &str) -> Result<Stats, AppError> {
-    let bad = || AppError::invalid("month", format!("`{month}` is not YYYY-MM"));
-    let n = arrears_bureau::month_number(month).ok_or_else(bad)?;
-    let first = Date::from_ymd(n.div_euclid(12) as i32, (n.rem_euclid(12) + 1) as u32, 1).map_err(|_| bad())?;
-    let end = first.add_months(1).add_days(-1);
+    let (first, end) =
+        arrears_bureau::month_span(month).ok_or_else(|| AppError::invalid("month", format!("`{month}` is not YYYY-MM")))?;
     let rows = store.read(|tx| tx.complaints_until(end))?;
     let mut s = Stats::default();
     for c in &rows {
         if c.opened_on >= first {
-            s.received += 1;
             *s.by_category.entry(c.category.clone()).or_default() += 1;
         }
-        match c.replied_on {
-            Some(on) if on <= end => {
-                if on >= first {
-                    if on <= c.deadline {
-                        s.answered_in_time += 1;
-                    } else {
-                        s.answered_late += 1;
-                    }
-                }
-            }
-            _ => {
-                s.open += 1;
-                s.open_overdue += usize::from(c.deadline < end);
-            }
-        }
+        s.timeliness.count(c.opened_on, c.deadline, c.replied_on, first, end);
     }
     Ok(s)
 }

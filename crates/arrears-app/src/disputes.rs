@@ -70,8 +70,7 @@ pub fn open_in(tx: &mut Tx<'_>, d: &NewDispute<'_>) -> Result<i64, AppError> {
         return Err(AppError::invalid("amount", "a disputed amount is positive"));
     }
     if let Some(m) = d.month {
-        let ok = m.len() == 7 && format!("{m}-01").parse::<Date>().is_ok();
-        if !ok {
+        if arrears_bureau::month_span(m).is_none() {
             return Err(AppError::invalid("month", format!("`{m}` is not a month: write YYYY-MM")));
         }
     }

@@ -21,6 +21,7 @@ pub mod products;
 pub mod regulator;
 pub mod risk;
 pub mod service;
+pub mod settings;
 
 use arrears_core::{Date, LoanError, TermsError};
 use arrears_store::StoreError;

@@ -196,18 +196,13 @@ pub fn month_end(store: &mut Store, date: Date, config: &RiskConfig) -> Result<R
     }
     let month = month_key(date);
     let mut report = RiskReport { month: Some(month.clone()), ..RiskReport::default() };
-    let (status, every) = store.read(|tx| Ok::<_, AppError>((tx.risk_run(&month)?, tx.meta(EVERY_MONTHS_KEY)?)))?;
+    let (status, every) =
+        store.read(|tx| Ok::<_, AppError>((tx.risk_run(&month)?, crate::settings::number(tx, EVERY_MONTHS_KEY, 1..=12, 1)?)))?;
     if status.as_deref() == Some("done") {
         report.already_done = true;
         return Ok(report);
     }
-    let every: u32 = match every {
-        None => 1,
-        Some(v) => v.parse().ok().filter(|n| (1..=12).contains(n)).ok_or_else(|| {
-            AppError::invalid("risk.every_months", format!("`{v}` is not 1 to 12: set it with `arrears risk schedule`"))
-        })?,
-    };
-    let scoring = scores_this_month(date, every);
+    let scoring = scores_this_month(date, every as u32);
     store.transaction(|tx| tx.record_risk_run(&month, date, "running", &config.label, 0, None))?;
     let start = Date::from_ymd(date.year(), date.month(), 1).expect("the first of a month");
     // The window is the six months ending with this one: rows after the month before them.

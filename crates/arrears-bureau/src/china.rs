@@ -132,8 +132,9 @@ impl ChinaRecord {
     }
 }
 
-/// A CSV field, quoted when it must be.
-fn csv_field(text: &str) -> String {
+/// A CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break; the bureau
+/// file and the CLI's CSV output both write fields this way.
+pub fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -168,6 +169,13 @@ pub fn month_number(key: &str) -> Option<i64> {
 /// The `YYYY-MM` key of a month number.
 pub fn month_key(n: i64) -> String {
     format!("{:04}-{:02}", n.div_euclid(12), n.rem_euclid(12) + 1)
+}
+
+/// The first and last days of a `YYYY-MM` month (`None` if it is not one).
+pub fn month_span(key: &str) -> Option<(arrears_core::Date, arrears_core::Date)> {
+    let n = month_number(key)?;
+    let first = arrears_core::Date::from_ymd(n.div_euclid(12) as i32, (n.rem_euclid(12) + 1) as u32, 1).ok()?;
+    Some((first, first.add_months(1).add_days(-1)))
 }
 
 /// The month number of a date.

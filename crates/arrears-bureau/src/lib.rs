@@ -12,7 +12,10 @@
 pub mod china;
 pub mod metro2;
 
-pub use china::{history_string, month_key, month_number, month_of, negative_marks, ChinaRecord, Mark, MonthCode, FORMAT};
+pub use china::{
+    csv_field, history_string, month_key, month_number, month_of, month_span, negative_marks, ChinaRecord, Mark, MonthCode,
+    FORMAT,
+};
 
 use std::io::Write;
 

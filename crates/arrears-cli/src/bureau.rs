@@ -313,14 +313,10 @@ pub fn complaint(db: &str, what: ComplaintWhat) -> Result<()> {
         }
         ComplaintWhat::Stats { month } => {
             let s = complaints::stats(&mut store, &month)?;
-            println!("complaints {month}: {} received", s.received);
+            println!("complaints {month}: {}", s.timeliness.summary());
             for (c, n) in &s.by_category {
                 println!("  {c:<20} {n:>5}");
             }
-            println!(
-                "  answered in time {}, answered late {}, still open {} ({} past their deadline)",
-                s.answered_in_time, s.answered_late, s.open, s.open_overdue
-            );
         }
     }
     Ok(())
@@ -368,16 +364,8 @@ pub fn report(db: &str, what: ReportWhat) -> Result<()> {
                     );
                 }
             }
-            let c = &r.complaints;
-            println!(
-                "complaints: {} received; answered in time {}, late {}; open {} ({} past deadline)",
-                c.received, c.answered_in_time, c.answered_late, c.open, c.open_overdue
-            );
-            let d = &r.disputes;
-            println!(
-                "disputes: {} received; answered in time {}, late {}; open {} ({} past deadline)",
-                d.received, d.answered_in_time, d.answered_late, d.open, d.open_overdue
-            );
+            println!("complaints: {}", r.complaints.timeliness.summary());
+            println!("disputes: {}", r.disputes.summary());
         }
         ReportFormat::Json => {
             let rows = |v: &[arrears_store::MonthTotal]| -> Vec<serde_json::Value> {
@@ -385,13 +373,11 @@ pub fn report(db: &str, what: ReportWhat) -> Result<()> {
                     .map(|t| serde_json::json!({"group": t.group, "loans": t.loans, "balance": money(t.balance), "overdue": money(t.overdue)}))
                     .collect()
             };
-            let (c, d) = (&r.complaints, &r.disputes);
+            let mut complaints = serde_json::to_value(r.complaints.timeliness)?;
+            complaints["by_category"] = serde_json::to_value(&r.complaints.by_category)?;
             let doc = serde_json::json!({
                 "month": r.month, "classes": rows(&r.classes), "buckets": rows(&r.buckets),
-                "complaints": {"received": c.received, "by_category": c.by_category, "answered_in_time": c.answered_in_time,
-                               "answered_late": c.answered_late, "open": c.open, "open_overdue": c.open_overdue},
-                "disputes": {"received": d.received, "answered_in_time": d.answered_in_time, "answered_late": d.answered_late,
-                             "open": d.open, "open_overdue": d.open_overdue},
+                "complaints": complaints, "disputes": r.disputes,
             });
             println!("{}", serde_json::to_string(&doc)?);
         }
@@ -430,11 +416,8 @@ fn write_xlsx(r: &arrears_app::regulator::RegulatorReport, path: &std::path::Pat
     for (col, head) in ["", "received", "answered in time", "answered late", "open", "open past deadline"].iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *head, &bold)?;
     }
-    let (c, d) = (&r.complaints, &r.disputes);
-    let lines = [
-        ("complaints", [c.received, c.answered_in_time, c.answered_late, c.open, c.open_overdue]),
-        ("disputes", [d.received, d.answered_in_time, d.answered_late, d.open, d.open_overdue]),
-    ];
+    let c = &r.complaints;
+    let lines = [("complaints", c.timeliness.values()), ("disputes", r.disputes.values())];
     for (i, (name, values)) in lines.iter().enumerate() {
         let row = i as u32 + 1;
         sheet.write_string(row, 0, *name)?;

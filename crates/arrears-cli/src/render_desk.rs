@@ -6,21 +6,13 @@ use std::io::Write;
 use anyhow::Result;
 use arrears_app::compliance::ComplianceReport;
 use arrears_app::demo::DemoReport;
+use arrears_bureau::csv_field;
 use arrears_core::Amount;
 use arrears_policy::LocalTime;
 use arrears_store::{AgentResult, ArmResult, CallTask, ContactRow};
 use serde_json::{json, Value};
 
 use crate::{DocFormat, Format};
-
-/// A CSV field, quoted when it must be.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
 
 fn events_text(c: &ContactRow) -> String {
     c.events.iter().map(|(e, _, _)| e.as_str()).collect::<Vec<_>>().join(" ")
