@@ -8,7 +8,7 @@ use arrears_bureau::{ChinaRecord, FurnishError, Furnisher};
 use arrears_core::{Amount, Classification, RepaymentMethod};
 
 use crate::story;
-use crate::support::{d, new_loan, open, TestDb};
+use crate::support::{borrower, d, new_loan, open, TestDb};
 
 #[derive(Default)]
 struct Collect(Vec<ChinaRecord>, bool);
@@ -203,19 +203,7 @@ story!(a_loan_45_days_late_is_noticed_reported_paid_and_disputed, |db: &TestDb| 
     let mut loan = new_loan("L1", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15");
     loan.borrower_id = "B1".into();
     open(&mut store, vec![loan]);
-    let borrower = arrears_store::BorrowerRecord {
-        borrower_id: "B1".into(),
-        name: "王芳".into(),
-        language: "zh".into(),
-        utc_offset_minutes: 480,
-        phone: Some("13812345678".into()),
-        email: None,
-        emergency_name: None,
-        emergency_phone: None,
-        opted_out: String::new(),
-        segment: None,
-    };
-    store.transaction(|tx| tx.upsert_borrowers(&[borrower])).unwrap();
+    store.transaction(|tx| tx.upsert_borrowers(&[borrower("B1")])).unwrap();
     let dir = std::env::temp_dir().join(format!("arrears-bureau-story-{}-{}", std::process::id(), db.url.len()));
     std::fs::create_dir_all(&dir).unwrap();
     let senders = Senders::default().with(Box::new(FileSender::new(arrears_policy::Channel::Sms, dir.join("sms.jsonl"))));

@@ -18,22 +18,17 @@ use arrears_policy::{Channel, LocalTime};
 use arrears_store::{AgentRow, BorrowerRecord, Store};
 
 use crate::story;
-use crate::support::{amt, d, new_loan, open, TestDb};
+use crate::support::{self, amt, d, new_loan, open, TestDb};
 
 const BEIJING: i32 = 480;
 
+/// The support borrower, reachable by email and with an emergency contact.
 fn borrower(id: &str) -> BorrowerRecord {
     BorrowerRecord {
-        borrower_id: id.to_owned(),
-        name: "王芳".into(),
-        language: "zh".into(),
-        utc_offset_minutes: BEIJING,
-        phone: Some("13812345678".into()),
         email: Some("wang.fang@example.com".into()),
         emergency_name: Some("李雷".into()),
         emergency_phone: Some("13987654321".into()),
-        opted_out: String::new(),
-        segment: None,
+        ..support::borrower(id)
     }
 }
 

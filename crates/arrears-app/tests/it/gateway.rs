@@ -15,7 +15,7 @@ use arrears_core::RepaymentMethod;
 use arrears_store::BorrowerRecord;
 
 use crate::story;
-use crate::support::{d, new_loan, open, TestDb};
+use crate::support::{borrower, d, new_loan, open, TestDb};
 
 #[derive(Default)]
 struct Log {
@@ -98,16 +98,9 @@ story!(sms_survive_a_gateway_failing_half_its_requests, |db: &TestDb| {
     open(&mut store, loans);
     let borrowers: Vec<BorrowerRecord> = (1..=n)
         .map(|k| BorrowerRecord {
-            borrower_id: format!("B{k}"),
             name: format!("借款人{k}"),
-            language: "zh".into(),
-            utc_offset_minutes: 480,
             phone: Some(format!("138000000{k:02}")),
-            email: None,
-            emergency_name: None,
-            emergency_phone: None,
-            opted_out: String::new(),
-            segment: None,
+            ..borrower(&format!("B{k}"))
         })
         .collect();
     store.transaction(|tx| tx.upsert_borrowers(&borrowers)).unwrap();

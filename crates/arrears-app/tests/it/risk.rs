@@ -7,25 +7,10 @@ use arrears_app::risk::{self, RiskConfig};
 use arrears_app::service::{self, loan_view};
 use arrears_collect::Arm;
 use arrears_core::RepaymentMethod;
-use arrears_store::{BorrowerRecord, ScoreRow, Store};
+use arrears_store::{ScoreRow, Store};
 
 use crate::story;
-use crate::support::{d, new_loan, open, TestDb};
-
-fn borrower(id: &str) -> BorrowerRecord {
-    BorrowerRecord {
-        borrower_id: id.into(),
-        name: "王芳".into(),
-        language: "zh".into(),
-        utc_offset_minutes: 480,
-        phone: Some("13812345678".into()),
-        email: None,
-        emergency_name: None,
-        emergency_phone: None,
-        opted_out: String::new(),
-        segment: None,
-    }
-}
+use crate::support::{borrower, d, new_loan, open, TestDb};
 
 fn close_and_score(store: &mut Store, day: &str, config: &RiskConfig) -> risk::RiskReport {
     eod::run_until(store, d(day), EodOptions::default(), |_, _| ()).unwrap();
@@ -151,4 +136,14 @@ story!(a_month_scored_late_is_scored_as_it_stood, |db: &TestDb| {
     assert!(latest(&mut store, seqs[0]).scored_on == d("2026-03-31"));
     // loan show on a date before any score shows none.
     assert!(loan_view(&mut store, "L1", Some(d("2026-03-30"))).unwrap().risk.is_none());
+});
+
+story!(a_schedule_outside_its_range_stops_the_step_and_names_the_setting, |db: &TestDb| {
+    let mut store = db.init();
+    for bad in ["13", "0", "monthly"] {
+        store.transaction(|tx| tx.set_meta(risk::EVERY_MONTHS_KEY, bad)).unwrap();
+        let err = risk::month_end(&mut store, d("2026-01-31"), &RiskConfig::shipped()).unwrap_err().to_string();
+        assert!(err.contains("risk.every_months") && err.contains(&format!("`{bad}`")), "{err}");
+        assert_eq!(store.read(|tx| tx.risk_run("2026-01")).unwrap(), None, "nothing recorded for {bad}");
+    }
 });

@@ -6,7 +6,7 @@ use arrears_app::service::{open_loans, terms_for, NewLoan};
 use arrears_app::AppError;
 use arrears_core::ledger;
 use arrears_core::{Amount, Date, Rate, RepaymentMethod};
-use arrears_store::{LoanRecord, Store, Tx};
+use arrears_store::{BorrowerRecord, LoanRecord, Store, Tx};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -104,6 +104,22 @@ pub fn new_loan(no: &str, principal: &str, rate: &str, months: u32, method: Repa
         method,
         start_date: d(start),
         first_due_date: None,
+    }
+}
+
+/// A borrower in Beijing with a mobile number and nothing else; tests add what they need.
+pub fn borrower(id: &str) -> BorrowerRecord {
+    BorrowerRecord {
+        borrower_id: id.to_owned(),
+        name: "王芳".into(),
+        language: "zh".into(),
+        utc_offset_minutes: 480,
+        phone: Some("13812345678".into()),
+        email: None,
+        emergency_name: None,
+        emergency_phone: None,
+        opted_out: String::new(),
+        segment: None,
     }
 }
 
