@@ -3,8 +3,10 @@
 //! A month is furnished once its last day is closed and its month-end step has recorded every
 //! active loan's month. Each loan opened by then and not closed before the month gets a record:
 //! the month-end balance, amount overdue, months overdue and class, this month's code, and the
-//! 24-month string — `N` paid as agreed, `1`…`7` by days overdue, `*` nothing due, `C` the
-//! month the loan was settled, `/` before the loan was opened or before Arrears kept its months.
+//! 24-month string — `N` paid as agreed, `1`…`7` by days overdue, `B` written off (bad debt)
+//! and not yet recovered in full, `*` nothing due, `C` the month the loan was settled (paid off,
+//! or a written-off loan recovered in full), `/` before the loan was opened or before Arrears
+//! kept its months.
 //!
 //! A loan's first overdue status is reported only once the borrower has been told it will be
 //! (征信业管理条例 art. 15): a credit-report notice sent and not stopped on its way at least
@@ -12,7 +14,7 @@
 //! next month's record carries the true history.
 
 use arrears_bureau::{history_string, ChinaRecord, Furnisher, MonthCode};
-use arrears_core::{Amount, Classification, Date, LoanStatus};
+use arrears_core::{Amount, Bucket, Classification, Date};
 use arrears_store::{LoanRecord, MonthRow, Store};
 
 use crate::risk::month_key;
@@ -22,7 +24,9 @@ use arrears_bureau::{month_key as key_of, month_of as index};
 
 /// A month row's code.
 fn code(row: &MonthRow) -> MonthCode {
-    if row.dpd > 0 {
+    if row.bucket == Bucket::WrittenOff.label() {
+        MonthCode::BadDebt
+    } else if row.dpd > 0 {
         MonthCode::from_dpd(row.dpd as u32)
     } else if row.status == -2 {
         MonthCode::NothingDue
@@ -38,10 +42,9 @@ pub fn record(loan: &LoanRecord, rows: &[MonthRow], m: i64) -> Option<ChinaRecor
     if opened > m || closed.is_some_and(|c| c < m) {
         return None;
     }
-    let settled = loan.state.status == LoanStatus::PaidOff;
     let month_code = |k: i64| -> MonthCode {
         if closed == Some(k) {
-            return if settled { MonthCode::Settled } else { MonthCode::BadDebt };
+            return MonthCode::Settled;
         }
         rows.iter().find(|r| r.month == key_of(k)).map_or(MonthCode::NotOpened, code)
     };
@@ -210,8 +213,7 @@ pub fn history(store: &mut Store, loan_no: &str) -> Result<CreditHistory, AppErr
         if let Some(closed) = loan.state.closed_on {
             let key = key_of(index(closed));
             if !months.iter().any(|(m, _)| *m == key) {
-                months
-                    .push((key, if loan.state.status == LoanStatus::PaidOff { MonthCode::Settled } else { MonthCode::BadDebt }));
+                months.push((key, MonthCode::Settled));
             }
         }
         let mark_years = if loan.terms.currency() == arrears_core::Currency::Usd { 7 } else { arrears_bureau::china::MARK_YEARS };

@@ -15,6 +15,7 @@ use arrears_core::{Date, LoanEvent, LoanState};
 use arrears_store::{EncodedLoan, LoanRecord, LoanUpdate, RawLoan, Store};
 
 use crate::service::new_history;
+use crate::writeoff::WriteOffRule;
 use crate::{AppError, SYSTEM_ACTOR};
 
 /// How to run the batch.
@@ -49,6 +50,8 @@ pub struct EodReport {
     pub status_changes: usize,
     pub paid_off: usize,
     pub cap_applied: usize,
+    /// Loans the write-off rule wrote off.
+    pub written_off: usize,
     /// Where the time went, for the operator (not a business fact).
     pub timings: EodTimings,
 }
@@ -72,6 +75,7 @@ impl EodReport {
         self.status_changes += other.status_changes;
         self.paid_off += other.paid_off;
         self.cap_applied += other.cap_applied;
+        self.written_off += other.written_off;
     }
 
     fn count(&mut self, events: &[LoanEvent]) {
@@ -82,12 +86,13 @@ impl EodReport {
                 LoanEvent::StatusChanged(_) => self.status_changes += 1,
                 LoanEvent::PaidOff { .. } => self.paid_off += 1,
                 LoanEvent::CostCapApplied { .. } => self.cap_applied += 1,
+                LoanEvent::WrittenOff { .. } => self.written_off += 1,
             }
         }
     }
 
     pub fn events(&self) -> usize {
-        self.installments_due + self.grace_expired + self.status_changes + self.paid_off + self.cap_applied
+        self.installments_due + self.grace_expired + self.status_changes + self.paid_off + self.cap_applied + self.written_off
     }
 }
 
@@ -99,6 +104,9 @@ struct Advanced {
     entries: Vec<Entry>,
     history_from: usize,
     events: Vec<LoanEvent>,
+    /// The write-off rule applies: the loan is written off in the partition's transaction,
+    /// where its payments are counted.
+    write_off: bool,
 }
 
 /// Closes business date `date`. Running it again for a closed date changes nothing.
@@ -123,7 +131,8 @@ pub fn run(
             return Err(AppError::SkipsDays { date, business_date: b });
         }
     }
-    let total = store.read(|tx| tx.count_loans_due(date))? as usize;
+    let (total, rule) =
+        store.read(|tx| Ok::<_, AppError>((tx.count_loans_due(date)? as usize, crate::writeoff::WriteOffRule::load(tx)?)))?;
     store.transaction(|tx| tx.record_eod_run(date, "running", 0, 0))?;
     let mut report = EodReport { business_date: Some(date), ..EodReport::default() };
     loop {
@@ -138,8 +147,9 @@ pub fn run(
                 return Ok::<_, AppError>(None);
             }
             stamps[0] = started.elapsed();
-            let advanced = advance_all(loans, date, options.threads)?;
+            let mut advanced = advance_all(loans, date, options.threads, &rule)?;
             stamps[1] = started.elapsed();
+            write_off_by_rule(tx, &mut advanced, date, &rule)?;
             let part = write_partition(tx, &advanced, date)?;
             tx.record_eod_run(date, "running", part.loans_touched as i64, part.events() as i64)?;
             stamps[2] = started.elapsed();
@@ -214,11 +224,11 @@ pub fn run_days(
 
 /// Decodes and advances loans to `date` on `threads` workers. The order of the result is the order of
 /// the input, so the writes do not depend on the number of threads.
-fn advance_all(loans: Vec<RawLoan>, date: Date, threads: usize) -> Result<Vec<Advanced>, AppError> {
-    crate::parallel::map(loans, threads, |l| advance_one(l, date))
+fn advance_all(loans: Vec<RawLoan>, date: Date, threads: usize, rule: &WriteOffRule) -> Result<Vec<Advanced>, AppError> {
+    crate::parallel::map(loans, threads, |l| advance_one(l, date, rule))
 }
 
-fn advance_one(raw: RawLoan, date: Date) -> Result<Advanced, AppError> {
+fn advance_one(raw: RawLoan, date: Date, rule: &WriteOffRule) -> Result<Advanced, AppError> {
     let record = raw.decode()?;
     let mut state = record.state.clone();
     let events = state.advance(&record.terms, date)?;
@@ -226,7 +236,35 @@ fn advance_one(raw: RawLoan, date: Date) -> Result<Advanced, AppError> {
     let history_from = state.history.len() - new_history(&record.state, &state).len();
     debug_assert!(state.next_event_date(&record.terms).is_none_or(|d| d > date), "an advanced loan leaves the day's selection");
     let encoded = EncodedLoan::new(&record.terms, &state);
-    Ok(Advanced { record, state, encoded, entries, history_from, events })
+    let write_off = rule.applies(&record.terms, &state);
+    Ok(Advanced { record, state, encoded, entries, history_from, events, write_off })
+}
+
+/// Writes off the loans the rule caught, after the payments each has received, and registers
+/// each write-off.
+fn write_off_by_rule(
+    tx: &mut arrears_store::Tx<'_>,
+    advanced: &mut [Advanced],
+    date: Date,
+    rule: &WriteOffRule,
+) -> Result<(), AppError> {
+    for a in advanced.iter_mut().filter(|a| a.write_off) {
+        let payments = tx.posted_payment_count(a.record.seq)?;
+        a.events.extend(a.state.write_off(&a.record.terms, date, payments as u32)?);
+        a.entries = ledger::entries_between(date, EntryKind::Accrual, &a.record.state, &a.state);
+        a.history_from = a.state.history.len() - new_history(&a.record.state, &a.state).len();
+        a.encoded = EncodedLoan::new(&a.record.terms, &a.state);
+        let w = a.state.written_off.expect("just written off");
+        tx.insert_write_off(a.record.seq, &w, "rule", &rule.reason(&a.record.terms), SYSTEM_ACTOR)?;
+        tx.audit(
+            date,
+            SYSTEM_ACTOR,
+            "write-off",
+            &a.record.loan_no,
+            &serde_json::json!({ "basis": "rule", "amount": w.amount.total().to_string() }).to_string(),
+        )?;
+    }
+    Ok(())
 }
 
 fn write_partition(tx: &mut arrears_store::Tx<'_>, advanced: &[Advanced], date: Date) -> Result<EodReport, AppError> {

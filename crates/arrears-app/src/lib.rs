@@ -22,6 +22,7 @@ pub mod regulator;
 pub mod risk;
 pub mod service;
 pub mod settings;
+pub mod writeoff;
 
 use arrears_core::{Date, LoanError, TermsError};
 use arrears_store::StoreError;

@@ -1,5 +1,6 @@
-//! Early warning in the nightly batch. At each month's end every active loan's month is
-//! recorded (its status, what it owed, what it paid: the training data's monthly statuses),
+//! Early warning in the nightly batch. At each month's end every loan still owing has its month
+//! recorded (its status, what it owed, what it paid: the training data's monthly statuses; a
+//! written-off loan's too, for the bureau),
 //! and, at the configured frequency, every active loan is scored from its last six months with
 //! the configured model: points, probability of default, band and the reasons in plain words.
 //! The run ends with the drift of the scored population (PSI of the points and of the key
@@ -12,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use arrears_core::{Date, LoanState};
+use arrears_core::{Date, LoanState, LoanStatus};
 use arrears_risk::features::{compute, MONTHS};
 use arrears_risk::{Delay, Drift, Month, Reason, RiskModel, Snapshot};
 use arrears_store::{LoanRecord, MonthRow, RawLoan, ScoreRow, Store, Tx};
@@ -210,7 +211,7 @@ pub fn month_end(store: &mut Store, date: Date, config: &RiskConfig) -> Result<R
     let mut after = 0;
     loop {
         let part = store.transaction(|tx| -> Result<Option<(i64, usize, Vec<ScoreRow>)>, AppError> {
-            let raw = tx.active_loans_page(after, PARTITION)?;
+            let raw = tx.owing_loans_page(after, PARTITION)?;
             let loans: Vec<LoanRecord> = parallel::map(raw, parallel::threads(), |r: RawLoan| Ok(r.decode()?))?;
             let Some(last) = loans.last().map(|l| l.seq) else { return Ok(None) };
             let (rows, scores) = score_partition(tx, &loans, start, date, scoring, &history_after, config)?;
@@ -285,11 +286,14 @@ fn score_partition(
     if !scoring {
         return Ok((rows.len(), Vec::new()));
     }
+    // Only active loans are scored: a written-off loan's months are recorded for the bureau.
+    let loans: Vec<&LoanRecord> = loans.iter().filter(|l| l.state.status == LoanStatus::Active).collect();
+    let seqs: Vec<i64> = loans.iter().map(|l| l.seq).collect();
     let end_month = month_key(end);
     let history = tx.months_of(&seqs, history_after, &end_month)?;
     let broken = tx.broken_promise_loans(&seqs, end.add_days(-(crate::collect::BROKEN_PROMISE_DAYS - 1)), end)?;
     let flags = tx.collection_flags(&seqs)?;
-    let scores: Vec<ScoreRow> = parallel::map(loans.iter().collect(), parallel::threads(), |loan: &LoanRecord| {
+    let scores: Vec<ScoreRow> = parallel::map(loans, parallel::threads(), |loan: &LoanRecord| {
         let months = history.get(&loan.seq).map_or(&[][..], Vec::as_slice);
         let snap = snapshot(loan, months, &end_month);
         let mut score = config.model.score(&snap);

@@ -123,6 +123,14 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>,
         }
         let posted: Vec<PaymentRecord> =
             tx.payments_of(loan.seq)?.into_iter().filter(|p| p.status == PaymentStatus::Posted).collect();
+        if let Some(w) = &loan.state.written_off {
+            if date < w.date {
+                return Err(AppError::invalid(
+                    "date",
+                    format!("{date} is before the loan's write-off on {}; a payment now is a recovery, dated from then", w.date),
+                ));
+            }
+        }
         if let Some(last) = posted.last() {
             if date < last.value_date {
                 return Err(AppError::invalid(
@@ -139,11 +147,12 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>,
             (state, allocation)
         } else {
             // A payment dated before the loan's last processed day: replay the loan with it.
+            let written_off = before.written_off.as_ref();
             let mut facts: Vec<PaymentFact> = posted.iter().map(PaymentRecord::fact).collect();
-            let mut state = LoanState::replay(&loan.terms, &facts, date)?;
+            let mut state = LoanState::replay_with(&loan.terms, &facts, written_off, date)?;
             let (allocation, _) = state.apply_payment(&loan.terms, date, amount)?;
             facts.push(PaymentFact { date, amount });
-            let state = LoanState::replay(&loan.terms, &facts, before.as_of)?;
+            let state = LoanState::replay_with(&loan.terms, &facts, written_off, before.as_of)?;
             (state, allocation)
         };
         let allocation_json = serde_json::to_string(&allocation).expect("allocations serialise");
@@ -201,7 +210,7 @@ fn replayed_payment(
 
 /// Writes a loan's new state with the ledger entries and status changes between the two.
 #[allow(clippy::too_many_arguments)]
-fn save_change(
+pub(crate) fn save_change(
     tx: &mut Tx<'_>,
     loan: &LoanRecord,
     before: &LoanState,
@@ -278,12 +287,24 @@ pub fn reverse(store: &mut Store, payment_id: i64, key: &str) -> Result<Reversal
         if let Some(last) = posted.last().filter(|p| p.id != payment_id) {
             return Err(AppError::invalid("payment", format!("payment {} came later on this loan; reverse it first", last.id)));
         }
+        if let Some(w) = &loan.state.written_off {
+            if posted.len() <= w.after_payments as usize {
+                return Err(AppError::invalid(
+                    "payment",
+                    format!(
+                        "payment {payment_id} came before the loan's write-off on {}; reversing it would change what was written off",
+                        w.date
+                    ),
+                ));
+            }
+        }
         let facts: Vec<PaymentFact> = posted.iter().filter(|p| p.id != payment_id).map(PaymentRecord::fact).collect();
         let before = loan.state.clone();
         // Replayed up to the last closed business date at least, so a loan the payment had
         // closed is brought up to date with the days it missed.
         let business = tx.business_date()?;
-        let after = LoanState::replay(&loan.terms, &facts, business.map_or(before.as_of, |b| b.max(before.as_of)))?;
+        let to = business.map_or(before.as_of, |b| b.max(before.as_of));
+        let after = LoanState::replay_with(&loan.terms, &facts, before.written_off.as_ref(), to)?;
         let date = open_day(tx)?.map_or(before.as_of, |d| d.max(before.as_of));
         tx.mark_reversed(payment_id, key)?;
         save_change(tx, &loan, &before, &after, date, EntryKind::Reversal, &format!("reversal:{payment_id}"), "reversal")?;
@@ -396,13 +417,14 @@ pub fn replay_facts(payments: &[PaymentRecord], loan_seq: i64, until: Date) -> V
 }
 
 /// A loan's state on `date`: its stored state moved forward, or, for an earlier date, a
-/// replay of the payments it had received by then.
+/// replay of the payments it had received by then (and its write-off, if made by then).
 pub fn state_on(loan: &LoanRecord, payments: &[PaymentRecord], date: Date) -> Result<LoanState, AppError> {
     if date >= loan.state.as_of {
         let mut state = loan.state.clone();
         state.advance(&loan.terms, date)?;
         Ok(state)
     } else {
-        Ok(LoanState::replay(&loan.terms, &replay_facts(payments, loan.seq, date), date)?)
+        let facts = replay_facts(payments, loan.seq, date);
+        Ok(LoanState::replay_with(&loan.terms, &facts, loan.state.written_off.as_ref(), date)?)
     }
 }

@@ -332,7 +332,7 @@ pub enum ReportFormat {
 #[derive(Debug, Subcommand)]
 pub enum ReportWhat {
     /// The month's report for the regulator: classification and overdue buckets at the month's
-    /// end, complaints and disputes with their timeliness.
+    /// end, the month's write-offs and recoveries, complaints and disputes with their timeliness.
     Regulator {
         #[arg(long)]
         month: String,
@@ -364,6 +364,19 @@ pub fn report(db: &str, what: ReportWhat) -> Result<()> {
                     );
                 }
             }
+            println!("write-offs and recoveries in the month:");
+            if r.write_offs.is_empty() {
+                println!("  none");
+            }
+            for w in &r.write_offs {
+                println!(
+                    "  {} {:>8} loans written off {:>16}  recovered {:>14}",
+                    w.currency,
+                    w.loans,
+                    money(w.written_off),
+                    money(w.recovered)
+                );
+            }
             println!("complaints: {}", r.complaints.timeliness.summary());
             println!("disputes: {}", r.disputes.summary());
         }
@@ -375,9 +388,14 @@ pub fn report(db: &str, what: ReportWhat) -> Result<()> {
             };
             let mut complaints = serde_json::to_value(r.complaints.timeliness)?;
             complaints["by_category"] = serde_json::to_value(&r.complaints.by_category)?;
+            let write_offs: Vec<serde_json::Value> = r
+                .write_offs
+                .iter()
+                .map(|w| serde_json::json!({"currency": w.currency, "loans": w.loans, "written_off": money(w.written_off), "recovered": money(w.recovered)}))
+                .collect();
             let doc = serde_json::json!({
                 "month": r.month, "classes": rows(&r.classes), "buckets": rows(&r.buckets),
-                "complaints": complaints, "disputes": r.disputes,
+                "write_offs": write_offs, "complaints": complaints, "disputes": r.disputes,
             });
             println!("{}", serde_json::to_string(&doc)?);
         }
@@ -410,6 +428,18 @@ fn write_xlsx(r: &arrears_app::regulator::RegulatorReport, path: &std::path::Pat
             sheet.write_number_with_format(row, 2, t.balance as f64 / 100.0, &amount)?;
             sheet.write_number_with_format(row, 3, t.overdue as f64 / 100.0, &amount)?;
         }
+    }
+    let sheet = book.add_worksheet();
+    sheet.set_name("Write-offs")?;
+    for (col, head) in ["currency", "loans written off", "written off", "recovered"].iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *head, &bold)?;
+    }
+    for (i, w) in r.write_offs.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &w.currency)?;
+        sheet.write_number(row, 1, w.loans as f64)?;
+        sheet.write_number_with_format(row, 2, w.written_off as f64 / 100.0, &amount)?;
+        sheet.write_number_with_format(row, 3, w.recovered as f64 / 100.0, &amount)?;
     }
     let sheet = book.add_worksheet();
     sheet.set_name("Complaints and disputes")?;

@@ -7,6 +7,7 @@ mod desk;
 mod render;
 mod render_desk;
 mod risk;
+mod writeoff;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -187,6 +188,11 @@ enum Command {
         #[command(subcommand)]
         what: bureau::ComplaintWhat,
     },
+    /// Write-off: write a loan off by decision, list the register.
+    Writeoff {
+        #[command(subcommand)]
+        what: writeoff::WriteoffWhat,
+    },
     /// Reports: the month's report for the regulator.
     Report {
         #[command(subcommand)]
@@ -362,6 +368,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Dispute { what } => bureau::dispute(db, what)?,
         Command::Complaint { what } => bureau::complaint(db, what)?,
         Command::Report { what } => bureau::report(db, what)?,
+        Command::Writeoff { what } => writeoff::writeoff(db, what)?,
         Command::Compliance { what } => desk::compliance_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Portfolio { as_of, format } => {
             let mut store = arrears_app::open(db)?;

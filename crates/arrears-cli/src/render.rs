@@ -154,6 +154,8 @@ pub fn loan(view: &LoanView, format: DocFormat, out: &mut impl Write) -> Result<
             "status": arrears_store::status_code(s.status), "dpd": s.dpd, "bucket": s.bucket.label(), "class": s.class.label(),
             "outstanding": components_json(&s.outstanding()), "due": components_json(&s.due()), "payoff": view.payoff.to_string(),
             "held_ahead": s.credit.to_string(),
+            "written_off": s.written_off.map(|w| json!({"date": w.date.to_string(), "amount": components_json(&w.amount),
+                "recovered": (w.amount.total() - s.outstanding().total()).to_string()})),
             "cost_cap": {"charged": s.cap.charged.to_string(), "forgone": s.cap.forgone.to_string(), "first_applied_on": s.cap.first_applied_on.map(|d| d.to_string())},
             "schedule": schedule, "payments": payments, "status_history": history, "ledger": ledger,
             "risk": view.risk.as_ref().map(|r| json!({"scored_on": r.scored_on.to_string(), "model": r.model, "points": r.points,
@@ -197,6 +199,15 @@ pub fn loan(view: &LoanView, format: DocFormat, out: &mut impl Write) -> Result<
         s.class,
         s.class.label_zh()
     )?;
+    if let Some(w) = &s.written_off {
+        writeln!(
+            out,
+            "written off on {}: {} still owed then; recovered since {}; nothing accrues, payments are recoveries",
+            w.date,
+            w.amount.total(),
+            w.amount.total() - s.outstanding().total()
+        )?;
+    }
     if let Some(r) = &view.risk {
         let reasons: Vec<Value> = serde_json::from_str(&r.reasons).unwrap_or_default();
         let words: Vec<String> =

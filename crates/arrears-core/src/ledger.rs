@@ -26,6 +26,15 @@ pub enum Account {
     /// Money a borrower paid ahead of any due date, owed back to them until it is applied (a
     /// liability).
     Unapplied,
+    /// The lender's loss when a loan is written off (an expense): what left the receivables.
+    WriteOffLoss,
+    /// What a written-off loan still owes, by component: an off-balance memo account, so the
+    /// claim never disappears from the ledger.
+    WrittenOff(Component),
+    /// The other side of the written-off memo accounts.
+    WrittenOffContra,
+    /// Money recovered on written-off loans (income).
+    Recoveries,
 }
 
 impl Account {
@@ -36,6 +45,10 @@ impl Account {
             Account::Funding => "funding".to_owned(),
             Account::Collections => "collections".to_owned(),
             Account::Unapplied => "unapplied".to_owned(),
+            Account::WriteOffLoss => "write-off-loss".to_owned(),
+            Account::WrittenOff(c) => format!("written-off:{c}"),
+            Account::WrittenOffContra => "written-off-contra".to_owned(),
+            Account::Recoveries => "recoveries".to_owned(),
         }
     }
 
@@ -44,9 +57,17 @@ impl Account {
         match code.split_once(':') {
             Some(("receivable", c)) => component(c).map(Account::Receivable),
             Some(("income", c)) => component(c).map(Account::Income),
-            None if code == "funding" => Some(Account::Funding),
-            None if code == "collections" => Some(Account::Collections),
-            None if code == "unapplied" => Some(Account::Unapplied),
+            Some(("written-off", c)) => component(c).map(Account::WrittenOff),
+            None => [
+                Account::Funding,
+                Account::Collections,
+                Account::Unapplied,
+                Account::WriteOffLoss,
+                Account::WrittenOffContra,
+                Account::Recoveries,
+            ]
+            .into_iter()
+            .find(|a| a.code() == code),
             _ => None,
         }
     }
@@ -69,9 +90,23 @@ pub enum EntryKind {
     Reversal,
     /// Money paid ahead, applied to an installment on its due date.
     CreditApplied,
+    /// What a loan owed, moved off the receivables when it was written off.
+    WriteOff,
+    /// A payment on a written-off loan.
+    Recovery,
 }
 
 impl EntryKind {
+    pub const ALL: [EntryKind; 7] = [
+        EntryKind::Disbursement,
+        EntryKind::Accrual,
+        EntryKind::Payment,
+        EntryKind::Reversal,
+        EntryKind::CreditApplied,
+        EntryKind::WriteOff,
+        EntryKind::Recovery,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             EntryKind::Disbursement => "disbursement",
@@ -79,13 +114,13 @@ impl EntryKind {
             EntryKind::Payment => "payment",
             EntryKind::Reversal => "reversal",
             EntryKind::CreditApplied => "credit-applied",
+            EntryKind::WriteOff => "write-off",
+            EntryKind::Recovery => "recovery",
         }
     }
 
     pub fn parse(code: &str) -> Option<EntryKind> {
-        [EntryKind::Disbursement, EntryKind::Accrual, EntryKind::Payment, EntryKind::Reversal]
-            .into_iter()
-            .find(|k| k.code() == code)
+        EntryKind::ALL.into_iter().find(|k| k.code() == code)
     }
 }
 
@@ -140,7 +175,12 @@ pub fn disbursement_entry(date: Date, principal: Amount) -> Entry {
 /// income; payments (or, when `kind` is a reversal, their undoing) against collections, with
 /// money held ahead going to the unapplied account; and, when an advance applies money held
 /// ahead (`kind` is an accrual), that application from the unapplied account.
+///
+/// When `after` is written off and `before` was not, what it owed then leaves the receivables
+/// for the loss account, and the memo accounts keep the claim by component. Once written off,
+/// a payment (or its reversal) pays the memo claim and is income of recoveries.
 pub fn entries_between(date: Date, kind: EntryKind, before: &LoanState, after: &LoanState) -> Vec<Entry> {
+    debug_assert!(before.written_off.is_none() || after.written_off == before.written_off, "a write-off is never taken back");
     let mut out = Vec::new();
     let charged = after.charged().minus(&before.charged());
     debug_assert!(charged.principal.is_zero(), "principal is charged only at disbursement");
@@ -154,15 +194,51 @@ pub fn entries_between(date: Date, kind: EntryKind, before: &LoanState, after: &
         .collect();
     out.push(Entry::new(date, EntryKind::Accrual, charge_lines).expect("each charge line has its income line"));
     let paid = after.paid().minus(&before.paid());
+    // What the payments paid after the write-off: all of it on a loan already written off;
+    // on a loan written off in between, what the claim fell by since.
+    let recovered = match (&before.written_off, &after.written_off) {
+        (Some(_), _) => paid,
+        (None, Some(w)) => w.amount.minus(&after.outstanding()),
+        (None, None) => Components::default(),
+    };
     let held = after.credit - before.credit;
-    let mut pay_lines: Vec<Line> =
-        Component::ALL.into_iter().map(|c| Line { account: Account::Receivable(c), amount: Amount(-paid.get(c).0) }).collect();
+    let before_write_off = paid.minus(&recovered);
+    let mut pay_lines: Vec<Line> = Component::ALL
+        .into_iter()
+        .map(|c| Line { account: Account::Receivable(c), amount: Amount(-before_write_off.get(c).0) })
+        .collect();
     pay_lines.push(Line { account: Account::Unapplied, amount: Amount(-held.0) });
-    pay_lines.push(Line { account: Account::Collections, amount: paid.total() + held });
+    pay_lines.push(Line { account: Account::Collections, amount: before_write_off.total() + held });
     let pay_kind = if kind == EntryKind::Accrual { EntryKind::CreditApplied } else { kind };
     out.push(Entry::new(date, pay_kind, pay_lines).expect("collections balance the payment lines"));
+    if let (None, Some(w)) = (&before.written_off, &after.written_off) {
+        out.push(write_off_entry(date, &w.amount));
+    }
+    let mut lines: Vec<Line> = Component::ALL
+        .into_iter()
+        .map(|c| Line { account: Account::WrittenOff(c), amount: Amount(-recovered.get(c).0) })
+        .collect();
+    lines.push(Line { account: Account::WrittenOffContra, amount: recovered.total() });
+    lines.push(Line { account: Account::Recoveries, amount: Amount(-recovered.total().0) });
+    lines.push(Line { account: Account::Collections, amount: recovered.total() });
+    let kind = if kind == EntryKind::Payment { EntryKind::Recovery } else { kind };
+    out.push(Entry::new(date, kind, lines).expect("collections balance the recovery, the contra its memo"));
     out.retain(|e| !e.lines.is_empty());
     out
+}
+
+/// The entry of a write-off of `amount`: the receivables to the loss, and the claim to the
+/// memo accounts.
+fn write_off_entry(date: Date, amount: &Components) -> Entry {
+    let mut lines = Vec::new();
+    for c in Component::ALL {
+        let a = amount.get(c);
+        lines.push(Line { account: Account::Receivable(c), amount: Amount(-a.0) });
+        lines.push(Line { account: Account::WrittenOff(c), amount: a });
+    }
+    lines.push(Line { account: Account::WriteOffLoss, amount: amount.total() });
+    lines.push(Line { account: Account::WrittenOffContra, amount: Amount(-amount.total().0) });
+    Entry::new(date, EntryKind::WriteOff, lines).expect("the loss balances the receivables, the contra the memo")
 }
 
 /// Balances by account over a set of entries (debits positive).
@@ -178,9 +254,19 @@ pub fn balances<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> BTreeMap<Ac
 
 /// The receivable balances a ledger gives, by component, to compare with a loan's state.
 pub fn receivables(balances: &BTreeMap<Account, Amount>) -> Components {
+    by_component(balances, Account::Receivable)
+}
+
+/// What the memo accounts keep of written-off loans, by component: with the receivables, a
+/// loan's outstanding amounts.
+pub fn written_off(balances: &BTreeMap<Account, Amount>) -> Components {
+    by_component(balances, Account::WrittenOff)
+}
+
+fn by_component(balances: &BTreeMap<Account, Amount>, account: fn(Component) -> Account) -> Components {
     let mut out = Components::default();
     for c in Component::ALL {
-        *out.get_mut(c) = balances.get(&Account::Receivable(c)).copied().unwrap_or_default();
+        *out.get_mut(c) = balances.get(&account(c)).copied().unwrap_or_default();
     }
     out
 }

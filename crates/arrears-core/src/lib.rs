@@ -17,7 +17,7 @@ pub mod status;
 pub mod terms;
 
 pub use date::{Date, DayCount};
-pub use loan::{Components, InstallmentState, LoanError, LoanEvent, LoanState, LoanStatus};
+pub use loan::{Components, InstallmentState, LoanError, LoanEvent, LoanState, LoanStatus, WriteOff};
 pub use money::{Amount, Currency, Money};
 pub use payment::{Allocation, AllocationLine, PaymentFact};
 pub use rate::{Rate, Rounding};

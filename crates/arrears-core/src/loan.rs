@@ -163,6 +163,17 @@ pub enum LoanStatus {
     WrittenOff,
 }
 
+/// A write-off (charge-off): the loan's business date it was made on, how many payments the
+/// loan had received before it (a replay puts it back between the same payments), and what was
+/// owed then, by component. The debt is not forgiven: the borrower still owes it, accruals
+/// stop, and what is paid afterwards is a recovery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteOff {
+    pub date: Date,
+    pub after_payments: u32,
+    pub amount: Components,
+}
+
 /// Days in the year the all-in cost cap is measured over, whatever the product's day count.
 pub const CAP_YEAR_DAYS: i128 = 365;
 
@@ -199,6 +210,9 @@ pub struct LoanState {
     pub restructured_until: Option<Date>,
     /// Every bucket or class move, oldest first.
     pub history: Vec<StatusChange>,
+    /// Set once the loan is written off; kept when recoveries later pay it in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_off: Option<WriteOff>,
 }
 
 /// What happened to a loan while it moved forward, for the batch log and the notifications.
@@ -210,6 +224,7 @@ pub enum LoanEvent {
     CostCapApplied { date: Date, forgone: Amount },
     StatusChanged(StatusChange),
     PaidOff { date: Date },
+    WrittenOff { date: Date, amount: Amount },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -224,6 +239,10 @@ pub enum LoanError {
     Overpayment { amount: Amount, payoff: Amount },
     #[error("loan: it is {0:?} and takes no more payments")]
     NotActive(LoanStatus),
+    #[error("loan: it is {0:?}; only an active loan can be written off")]
+    NotWritable(LoanStatus),
+    #[error("loan: nothing of it is past due on {0}; only a loan in arrears can be written off")]
+    NotOverdue(Date),
 }
 
 impl LoanState {
@@ -255,6 +274,7 @@ impl LoanState {
             credit: Amount::ZERO,
             restructured_until: None,
             history: Vec::new(),
+            written_off: None,
         }
     }
 
@@ -411,7 +431,8 @@ impl LoanState {
                 inst.settled_on = Some(day);
             }
         }
-        if self.status == LoanStatus::Active && self.installments.iter().all(|i| i.is_settled()) {
+        let open = matches!(self.status, LoanStatus::Active | LoanStatus::WrittenOff);
+        if open && self.installments.iter().all(|i| i.is_settled()) {
             self.status = LoanStatus::PaidOff;
             self.closed_on = Some(day);
             events.push(LoanEvent::PaidOff { date: day });
@@ -460,8 +481,14 @@ impl LoanState {
     /// Recomputes DPD, bucket and class on the business date and records any move.
     pub(crate) fn refresh_status(&mut self, terms: &LoanTerms, events: &mut Vec<LoanEvent>) {
         let day = self.as_of;
-        let dpd = self.installments.iter().map(|i| i.dpd_on(day)).max().unwrap_or(0);
-        let written_off = self.status == LoanStatus::WrittenOff;
+        // A written-off loan's days past due stay as they were when it was written off.
+        let dpd = if self.status == LoanStatus::WrittenOff {
+            self.dpd
+        } else {
+            self.installments.iter().map(|i| i.dpd_on(day)).max().unwrap_or(0)
+        };
+        // A loan once written off stays in the written-off bucket, recovered in full or not.
+        let written_off = self.written_off.is_some();
         let bucket = if written_off { Bucket::WrittenOff } else { Bucket::from_dpd(dpd, terms.grace_days()) };
         let restructured = self.restructured_until.is_some_and(|until| day < until);
         let class = Classification::from_dpd(dpd, terms.grace_days(), restructured, written_off);
@@ -502,12 +529,45 @@ impl LoanState {
     /// What the borrower must pay on the business date to close the loan: everything due,
     /// interest of the current period to date, and all principal still owed, less any money
     /// already paid ahead.
+    /// For a written-off loan it is what is still owed (nothing accrues any more).
     pub fn payoff_amount(&self, terms: &LoanTerms) -> Amount {
-        if self.status != LoanStatus::Active {
-            return Amount::ZERO;
+        match self.status {
+            LoanStatus::Active => {}
+            LoanStatus::WrittenOff => return self.outstanding().total(),
+            LoanStatus::PaidOff => return Amount::ZERO,
         }
         let interest_to_date = self.current_index().map_or(Amount::ZERO, |k| self.current_interest_to_date(terms, k));
         (self.outstanding().total() + interest_to_date - self.credit).max(Amount::ZERO)
+    }
+
+    /// Writes the loan off on its business date `date`, after the `after_payments` payments it
+    /// has received: everything owed stays owed, contract interest not yet charged never will
+    /// be, and no penalty, compound interest or late fee accrues any more. Only a loan in
+    /// arrears can be written off; money held ahead is only ever held on a loan with nothing
+    /// due, so there is none to return.
+    pub fn write_off(&mut self, terms: &LoanTerms, date: Date, after_payments: u32) -> Result<Vec<LoanEvent>, LoanError> {
+        if self.status != LoanStatus::Active {
+            return Err(LoanError::NotWritable(self.status));
+        }
+        if date != self.as_of {
+            return Err(LoanError::NotAsOf { as_of: self.as_of, date });
+        }
+        if self.oldest_unpaid_due().is_none() {
+            return Err(LoanError::NotOverdue(date));
+        }
+        debug_assert!(self.credit.is_zero(), "money is held only while nothing is due");
+        for inst in &mut self.installments {
+            if !inst.interest_charged {
+                inst.interest_charged = true;
+                inst.scheduled_interest = inst.charged.interest;
+            }
+        }
+        let amount = self.outstanding();
+        self.status = LoanStatus::WrittenOff;
+        self.written_off = Some(WriteOff { date, after_payments, amount });
+        let mut events = vec![LoanEvent::WrittenOff { date, amount: amount.total() }];
+        self.refresh_status(terms, &mut events);
+        Ok(events)
     }
 
     /// The next day something happens to this loan that changes what is stored (an

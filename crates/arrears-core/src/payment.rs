@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
-use crate::loan::{LoanError, LoanEvent, LoanState, LoanStatus};
+use crate::loan::{LoanError, LoanEvent, LoanState, LoanStatus, WriteOff};
 use crate::money::Amount;
 use crate::terms::{AllocationMode, Component, LoanTerms};
 
@@ -54,13 +54,16 @@ impl LoanState {
     /// so paying ahead never makes a borrower late and never charges interest early. A payment
     /// of exactly the payoff amount closes the loan, with the current period's interest counted
     /// only to the date. More than the payoff is refused.
+    ///
+    /// On a written-off loan a payment is a recovery: it pays what was written off, every
+    /// installment in the waterfall, and closes the loan once nothing is left.
     pub fn apply_payment(
         &mut self,
         terms: &LoanTerms,
         date: Date,
         amount: Amount,
     ) -> Result<(Allocation, Vec<LoanEvent>), LoanError> {
-        if self.status != LoanStatus::Active {
+        if !matches!(self.status, LoanStatus::Active | LoanStatus::WrittenOff) {
             return Err(LoanError::NotActive(self.status));
         }
         if date != self.as_of {
@@ -76,7 +79,12 @@ impl LoanState {
         let mut allocation = Allocation::default();
         let mut events = Vec::new();
         let forgone_before = self.cap.forgone;
-        if amount == payoff {
+        if self.status == LoanStatus::WrittenOff {
+            let mut left = amount;
+            let all: Vec<usize> = (0..self.installments.len()).collect();
+            self.pay_group(terms, &all, &mut left, &mut allocation);
+            debug_assert!(left.is_zero(), "a recovery never exceeds what is owed");
+        } else if amount == payoff {
             self.charge_interest_for_payoff(terms, date);
             allocation.from_credit = self.credit;
             let mut left = amount + self.credit;
@@ -149,10 +157,31 @@ impl LoanState {
     /// The state on `to` of a loan with these terms that received these payments, in order.
     /// Reversing a payment is replaying the loan without it.
     pub fn replay(terms: &LoanTerms, payments: &[PaymentFact], to: Date) -> Result<LoanState, LoanError> {
+        LoanState::replay_with(terms, payments, None, to)
+    }
+
+    /// [`LoanState::replay`] of a loan written off: the write-off is made again on its date,
+    /// after the same number of payments, when that date is not after `to`.
+    pub fn replay_with(
+        terms: &LoanTerms,
+        payments: &[PaymentFact],
+        write_off: Option<&WriteOff>,
+        to: Date,
+    ) -> Result<LoanState, LoanError> {
         let mut state = LoanState::disburse(terms);
-        for p in payments {
+        let mut pending = write_off.filter(|w| w.date <= to);
+        for (k, p) in payments.iter().enumerate() {
+            if let Some(w) = pending.filter(|w| w.after_payments as usize == k) {
+                state.advance(terms, w.date)?;
+                state.write_off(terms, w.date, w.after_payments)?;
+                pending = None;
+            }
             state.advance(terms, p.date)?;
             state.apply_payment(terms, p.date, p.amount)?;
+        }
+        if let Some(w) = pending {
+            state.advance(terms, w.date)?;
+            state.write_off(terms, w.date, w.after_payments)?;
         }
         state.advance(terms, to)?;
         Ok(state)

@@ -1,6 +1,6 @@
 //! Queries of credit reporting's workflows: disputes, and corrections of what is reported.
 
-use arrears_core::Date;
+use arrears_core::{Amount, Components, Date, WriteOff};
 
 use crate::conn::{Row, Value};
 use crate::{parse_date, StoreError, Tx};
@@ -286,5 +286,120 @@ impl Tx<'_> {
             return Err(StoreError::Conflict(format!("complaint {id} is not open")));
         }
         Ok(())
+    }
+}
+
+/// A write-off as registered, with the loan's number and what it still owes now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteOffRow {
+    pub loan_seq: i64,
+    pub loan_no: String,
+    pub currency: String,
+    pub written_off_on: Date,
+    /// `rule` (the batch, by days past due) or `decision` (a person, with a reason).
+    pub basis: String,
+    pub reason: String,
+    pub decided_by: String,
+    /// What was owed on the day, by component (minor units).
+    pub amount: Components,
+    /// What the loan owes now (minor units): the written-off amount less recoveries.
+    pub still_owed: i64,
+}
+
+const WRITE_OFF_COLUMNS: &str = "w.loan_seq, l.loan_no, l.currency, w.written_off_on, w.basis, w.reason, w.decided_by, \
+     w.principal, w.interest, w.penalty, w.compound, w.fee, l.total_outstanding";
+
+fn write_off_from_row(r: &Row) -> Result<WriteOffRow, StoreError> {
+    Ok(WriteOffRow {
+        loan_seq: r.int(0)?,
+        loan_no: r.text(1)?.to_owned(),
+        currency: r.text(2)?.to_owned(),
+        written_off_on: parse_date(r.text(3)?)?,
+        basis: r.text(4)?.to_owned(),
+        reason: r.text(5)?.to_owned(),
+        decided_by: r.text(6)?.to_owned(),
+        amount: Components {
+            principal: Amount(r.int(7)?),
+            interest: Amount(r.int(8)?),
+            penalty: Amount(r.int(9)?),
+            compound: Amount(r.int(10)?),
+            fee: Amount(r.int(11)?),
+        },
+        still_owed: r.int(12)?,
+    })
+}
+
+impl Tx<'_> {
+    /// Registers a write-off; a loan is written off once.
+    pub fn insert_write_off(
+        &mut self,
+        loan_seq: i64,
+        write_off: &WriteOff,
+        basis: &str,
+        reason: &str,
+        decided_by: &str,
+    ) -> Result<(), StoreError> {
+        let a = &write_off.amount;
+        self.conn.execute(
+            "INSERT INTO write_offs (loan_seq, written_off_on, basis, reason, decided_by, principal, interest, penalty, compound, fee) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                loan_seq.into(),
+                write_off.date.to_string().into(),
+                basis.into(),
+                reason.into(),
+                decided_by.into(),
+                a.principal.0.into(),
+                a.interest.0.into(),
+                a.penalty.0.into(),
+                a.compound.0.into(),
+                a.fee.0.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The write-off of a loan, if it was written off.
+    pub fn write_off_of(&mut self, loan_seq: i64) -> Result<Option<WriteOffRow>, StoreError> {
+        let rows = self.conn.query(
+            &format!("SELECT {WRITE_OFF_COLUMNS} FROM write_offs w JOIN loans l ON l.seq = w.loan_seq WHERE w.loan_seq = $1"),
+            &[loan_seq.into()],
+        )?;
+        rows.first().map(write_off_from_row).transpose()
+    }
+
+    /// Write-offs made from `from` to `to`, oldest first.
+    pub fn write_offs_between(&mut self, from: Date, to: Date) -> Result<Vec<WriteOffRow>, StoreError> {
+        let rows = self.conn.query(
+            &format!(
+                "SELECT {WRITE_OFF_COLUMNS} FROM write_offs w JOIN loans l ON l.seq = w.loan_seq \
+                 WHERE w.written_off_on >= $1 AND w.written_off_on <= $2 ORDER BY w.written_off_on, w.loan_seq"
+            ),
+            &[from.to_string().into(), to.to_string().into()],
+        )?;
+        rows.iter().map(write_off_from_row).collect()
+    }
+
+    /// The number of payments posted (and not reversed) on a loan.
+    pub fn posted_payment_count(&mut self, loan_seq: i64) -> Result<i64, StoreError> {
+        let rows =
+            self.conn.query("SELECT COUNT(*) FROM payments WHERE loan_seq = $1 AND status = 'posted'", &[loan_seq.into()])?;
+        rows[0].int(0)
+    }
+}
+
+impl Tx<'_> {
+    /// Money recovered on written-off loans with ledger entries booked from `from` to `to`
+    /// (minor units, reversals netted), by currency.
+    pub fn recoveries_between(&mut self, from: Date, to: Date) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT l.currency, CAST(-SUM(ll.amount) AS BIGINT) FROM ledger_lines ll \
+             JOIN ledger_entries e ON e.loan_seq = ll.loan_seq AND e.entry_no = ll.entry_no \
+             JOIN loans l ON l.seq = ll.loan_seq \
+             WHERE ll.account = 'recoveries' AND e.entry_date >= $1 AND e.entry_date <= $2 \
+             GROUP BY l.currency ORDER BY l.currency",
+            &[from.to_string().into(), to.to_string().into()],
+        )?;
+        rows.iter().map(|r| Ok((r.text(0)?.to_owned(), r.int(1)?))).collect()
     }
 }

@@ -24,11 +24,11 @@ pub use collect::{
 };
 pub use conn::{Backend, Value};
 use conn::{Conn, PgConn, Row, SqliteConn};
-pub use credit::{ComplaintRow, DisputeRow, NewComplaint};
+pub use credit::{ComplaintRow, DisputeRow, NewComplaint, WriteOffRow};
 pub use risk::{MonthRow, MonthTotal, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 /// The schema version that added `loans.reference_due`, filled in for existing loans by code.
 const REFERENCE_DUE_VERSION: i64 = 2;
 /// Rows per multi-row INSERT: below SQLite's and PostgreSQL's parameter limits for every table.
@@ -38,11 +38,13 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_collections.sql"),
     include_str!("../migrations/sqlite/0003_risk.sql"),
+    include_str!("../migrations/sqlite/0004_write_offs.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
     include_str!("../migrations/postgres/0002_collections.sql"),
     include_str!("../migrations/postgres/0003_risk.sql"),
+    include_str!("../migrations/postgres/0004_write_offs.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

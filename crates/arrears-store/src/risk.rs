@@ -85,11 +85,14 @@ fn score_from_row(r: &Row) -> Result<ScoreRow, StoreError> {
 }
 
 impl Tx<'_> {
-    /// Up to `limit` active loans after `after_seq`, in sequence order, as raw rows for the
-    /// caller to decode.
-    pub fn active_loans_page(&mut self, after_seq: i64, limit: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
+    /// Up to `limit` loans still owing (active, or written off and not recovered in full) after
+    /// `after_seq`, in sequence order, as raw rows for the caller to decode.
+    pub fn owing_loans_page(&mut self, after_seq: i64, limit: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
         let rows = self.conn.query(
-            &format!("SELECT {} FROM loans WHERE status = 'active' AND seq > $1 ORDER BY seq LIMIT $2", crate::LOAN_COLUMNS),
+            &format!(
+                "SELECT {} FROM loans WHERE status IN ('active', 'written-off') AND seq > $1 ORDER BY seq LIMIT $2",
+                crate::LOAN_COLUMNS
+            ),
             &[after_seq.into(), limit.into()],
         )?;
         Ok(rows.into_iter().map(crate::RawLoan).collect())
@@ -307,14 +310,15 @@ impl Tx<'_> {
 
     /// A month's loans by `group` (`class` or `bucket`) at its end, from the month-end rows.
     pub fn month_totals(&mut self, month: &str, group: &str) -> Result<Vec<MonthTotal>, StoreError> {
-        let column = match group {
-            "class" => "class",
-            _ => "bucket",
+        // Written-off loans are off the books: counted in their bucket, never in a class.
+        let (column, only) = match group {
+            "class" => ("class", " AND bucket <> 'written-off'"),
+            _ => ("bucket", ""),
         };
         let rows = self.conn.query(
             &format!(
                 "SELECT {column}, count(*), CAST(SUM(balance) AS BIGINT), CAST(SUM(overdue) AS BIGINT) FROM loan_months \
-                 WHERE month = $1 GROUP BY {column} ORDER BY {column}"
+                 WHERE month = $1{only} GROUP BY {column} ORDER BY {column}"
             ),
             &[month.into()],
         )?;

@@ -12,3 +12,4 @@ mod gateway;
 mod import;
 mod payments;
 mod risk;
+mod writeoff;

@@ -13,3 +13,4 @@ mod properties;
 mod reversal;
 mod servicing;
 mod support;
+mod write_off;

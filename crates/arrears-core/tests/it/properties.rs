@@ -165,7 +165,7 @@ proptest! {
     }
 
     #[test]
-    fn servicing_keeps_every_invariant(terms in terms(), plan in plan(), tail in 0i32..=400, pick in any::<prop::sample::Index>()) {
+    fn servicing_keeps_every_invariant(terms in terms(), plan in plan(), tail in 0i32..=400, pick in any::<prop::sample::Index>(), write_off_at in proptest::option::of(0usize..10)) {
         let cap = terms.rules().cost_cap_annual.parts_per_1e8() as i128;
         let mut state = LoanState::disburse(&terms);
         let mut book = Book::open(&terms);
@@ -187,7 +187,15 @@ proptest! {
             prop_assert_eq!(state.cap.budget_scaled, budget, "step {}: the cap budget", step);
             assert_invariants(&terms, &state, &format!("step {step} advanced"));
             book.assert_matches(&terms, &state, &format!("step {step} advanced"));
-            if state.status != LoanStatus::Active {
+            if write_off_at == Some(step) && state.status == LoanStatus::Active && state.oldest_unpaid_due().is_some() {
+                let before = state.clone();
+                state.write_off(&terms, to, facts.len() as u32).unwrap();
+                prop_assert_eq!(state.written_off.unwrap().amount, before.outstanding(), "step {}: everything owed is written off", step);
+                book.post(to, EntryKind::WriteOff, &before, &state);
+                assert_invariants(&terms, &state, &format!("step {step} written off"));
+                book.assert_matches(&terms, &state, &format!("step {step} written off"));
+            }
+            if !matches!(state.status, LoanStatus::Active | LoanStatus::WrittenOff) {
                 continue;
             }
             let amount = amount_for(&state, &terms, pay);
@@ -215,14 +223,18 @@ proptest! {
         assert_invariants(&terms, &state, "at the end");
         book.assert_matches(&terms, &state, "at the end");
 
-        // Replay equals incremental servicing.
-        prop_assert_eq!(&LoanState::replay(&terms, &facts, end).unwrap(), &state);
+        // Replay equals incremental servicing, a write-off included.
+        let written_off = state.written_off;
+        prop_assert_eq!(&LoanState::replay_with(&terms, &facts, written_off.as_ref(), end).unwrap(), &state);
 
-        // Reverse one payment: replay without it, book the difference as a reversal.
-        if !facts.is_empty() {
+        // Reverse one payment: replay without it, book the difference as a reversal. Once a
+        // loan is written off, only payments after the write-off can be reversed (an earlier
+        // one would change what was written off).
+        let first_reversible = written_off.map_or(0, |w| w.after_payments as usize);
+        if facts.len() > first_reversible {
             let mut without = facts.clone();
-            without.remove(pick.index(facts.len()));
-            match LoanState::replay(&terms, &without, end) {
+            without.remove(first_reversible + pick.index(facts.len() - first_reversible));
+            match LoanState::replay_with(&terms, &without, written_off.as_ref(), end) {
                 Ok(reversed) => {
                     book.post(end, EntryKind::Reversal, &state, &reversed);
                     assert_invariants(&terms, &reversed, "after a reversal");

@@ -102,6 +102,16 @@ pub fn assert_status(terms: &LoanTerms, state: &LoanState, context: &str) {
         assert_eq!(state.bucket, Bucket::from_dpd(dpd, terms.grace_days()), "{context}: bucket");
         let restructured = state.restructured_until.is_some_and(|until| state.as_of < until);
         assert_eq!(state.class, Classification::from_dpd(dpd, terms.grace_days(), restructured, false), "{context}: class");
+    } else if let Some(w) = &state.written_off {
+        // Written off: the bucket and class stay, paid in full or not; accruals stopped.
+        assert_eq!((state.bucket, state.class), (Bucket::WrittenOff, Classification::Loss), "{context}: written off");
+        assert!(w.date <= state.as_of, "{context}: written off after its date");
+        assert!(state.written_off.iter().all(|w| w.amount.minus(&state.outstanding()).total() >= Amount::ZERO));
+        if state.status == LoanStatus::PaidOff {
+            assert_eq!(state.outstanding().total(), Amount::ZERO, "{context}: recovered in full");
+        } else {
+            assert_eq!(state.status, LoanStatus::WrittenOff, "{context}: status");
+        }
     } else {
         assert_eq!((state.dpd, state.bucket, state.class), (0, Bucket::M0, Classification::Normal), "{context}: closed");
     }
@@ -133,20 +143,31 @@ impl Book {
             let sum: Amount = entry.lines.iter().map(|l| l.amount).sum();
             assert_eq!(sum, Amount::ZERO, "entry {entry:?} does not balance");
             assert!(entry.lines.iter().all(|l| !l.amount.is_zero()), "entry {entry:?} keeps a zero line");
-            let allowed = [EntryKind::Accrual, EntryKind::CreditApplied, kind];
+            let recovery = if kind == EntryKind::Payment { EntryKind::Recovery } else { kind };
+            let allowed = [EntryKind::Accrual, EntryKind::CreditApplied, EntryKind::WriteOff, kind, recovery];
             assert!(allowed.contains(&entry.kind), "entry {entry:?} has the wrong kind");
         }
         self.entries.extend(new.iter().cloned());
         new
     }
 
-    /// The ledger agrees with the loan: receivables are the outstanding amounts, income is
-    /// what was charged, collections what was paid (applied or held ahead), unapplied what is
-    /// held ahead, funding the principal paid out.
+    /// The ledger agrees with the loan: receivables are the outstanding amounts (the memo
+    /// accounts, once it is written off), income is what was charged, collections what was paid
+    /// (applied or held ahead), unapplied what is held ahead, funding the principal paid out; a
+    /// write-off's loss is what was owed then, and recoveries what was paid since.
     pub fn assert_matches(&self, terms: &LoanTerms, state: &LoanState, context: &str) {
         let balances = ledger::balances(&self.entries);
-        assert_eq!(ledger::receivables(&balances), state.outstanding(), "{context}: receivables");
+        let (on_book, off_book) = match state.written_off {
+            Some(_) => (Components::default(), state.outstanding()),
+            None => (state.outstanding(), Components::default()),
+        };
+        assert_eq!(ledger::receivables(&balances), on_book, "{context}: receivables");
+        assert_eq!(ledger::written_off(&balances), off_book, "{context}: written-off memo");
         let get = |a: Account| balances.get(&a).copied().unwrap_or_default();
+        let written = state.written_off.map_or(Amount::ZERO, |w| w.amount.total());
+        assert_eq!(get(Account::WriteOffLoss), written, "{context}: the loss is what was written off");
+        assert_eq!(get(Account::Recoveries), Amount(-(written - off_book.total()).0), "{context}: recoveries");
+        assert_eq!(get(Account::WrittenOffContra), Amount(-off_book.total().0), "{context}: the memo's contra");
         let charged = state.charged();
         for c in [Component::Fee, Component::Penalty, Component::Compound, Component::Interest] {
             assert_eq!(get(Account::Income(c)), Amount(-charged.get(c).0), "{context}: income:{c}");

@@ -1,0 +1,160 @@
+//! Write-off on the store: by the batch's rule and by decision, the register, recoveries and
+//! their reversal, what can no longer be changed, and what the bureau and the regulator see.
+
+use arrears_app::eod::{self, EodOptions};
+use arrears_app::risk::{self, RiskConfig};
+use arrears_app::service::{self, loan_view};
+use arrears_app::{bureau, regulator, writeoff, AppError};
+use arrears_bureau::MonthCode;
+use arrears_core::ledger::EntryKind;
+use arrears_core::{Amount, Bucket, Classification, LoanError, LoanStatus, RepaymentMethod};
+
+use crate::story;
+use crate::support::{amt, assert_ledger_matches, d, new_loan, open, TestDb};
+
+/// Closes every day through `to`, and each month end on the way.
+fn close_through(store: &mut arrears_store::Store, to: &str) {
+    let config = RiskConfig::shipped();
+    eod::run_days(store, d(to), EodOptions::default(), |store, day, _| {
+        risk::month_end(store, day, &config)?;
+        Ok(())
+    })
+    .unwrap();
+}
+
+story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb| {
+    let mut store = db.init();
+    // L1 never pays; L2 pays its first installment and nothing more; L3 pays as agreed and
+    // then pays off.
+    open(
+        &mut store,
+        vec![
+            new_loan("L1", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15"),
+            new_loan("L2", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15"),
+            new_loan("L3", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15"),
+        ],
+    );
+    close_through(&mut store, "2026-02-14");
+    let first = loan_view(&mut store, "L2", Some(d("2026-02-15"))).unwrap().state.due().total();
+    for loan in ["L2", "L3"] {
+        service::pay(&mut store, loan, first, Some(d("2026-02-15")), &format!("{loan}-feb")).unwrap();
+    }
+    close_through(&mut store, "2026-03-14");
+    service::pay(&mut store, "L3", first, Some(d("2026-03-15")), "L3-mar").unwrap();
+
+    // Refused: no reason, a loan not in arrears. Nothing changes.
+    let err = writeoff::decide(&mut store, "L2", "  ", "lee").unwrap_err();
+    assert!(err.to_string().starts_with("reason:"), "{err}");
+    let l3 = loan_view(&mut store, "L3", None).unwrap().record;
+    let err = writeoff::decide(&mut store, "L3", "fraud", "lee").unwrap_err();
+    assert!(matches!(err, AppError::Loan(LoanError::NotOverdue(_))), "{err}");
+    assert_eq!(loan_view(&mut store, "L3", None).unwrap().record.version, l3.version);
+    assert!(writeoff::register(&mut store, d("2026-01-01"), d("2026-12-31")).unwrap().is_empty());
+
+    close_through(&mut store, "2026-05-19");
+    // L3 is paid off on the open day; L2 is not.
+    let payoff = loan_view(&mut store, "L3", Some(d("2026-05-20"))).unwrap().payoff;
+    service::pay(&mut store, "L3", payoff, None, "L3-payoff").unwrap();
+
+    // L2 by decision on the open day, 2026-05-20: its March installment is 66 days late.
+    let decided = writeoff::decide(&mut store, "L2", "borrower deceased; estate has no assets", "lee").unwrap();
+    assert_eq!((decided.date, decided.dpd), (d("2026-05-20"), 66));
+    let l2 = loan_view(&mut store, "L2", None).unwrap();
+    assert_eq!(
+        (l2.state.status, l2.state.bucket, l2.state.class),
+        (LoanStatus::WrittenOff, Bucket::WrittenOff, Classification::Loss)
+    );
+    assert_eq!(l2.state.outstanding(), decided.amount, "the claim is kept whole");
+    assert_eq!(l2.payoff, decided.amount.total());
+    let kinds: Vec<EntryKind> = l2.ledger.iter().map(|e| e.entry.kind).collect();
+    assert_eq!(kinds.last(), Some(&EntryKind::WriteOff));
+    let err = writeoff::decide(&mut store, "L2", "again", "lee").unwrap_err();
+    assert!(matches!(err, AppError::Loan(LoanError::NotWritable(LoanStatus::WrittenOff))), "{err}");
+
+    // The batch leaves L2 alone; L1 is written off by the rule the day it is 181 days late.
+    close_through(&mut store, "2026-08-14");
+    let l2_later = loan_view(&mut store, "L2", None).unwrap();
+    assert_eq!(l2_later.record.version, l2.record.version, "nothing accrues on a written-off loan");
+    assert_eq!(loan_view(&mut store, "L1", None).unwrap().state.status, LoanStatus::Active);
+    close_through(&mut store, "2026-08-15");
+    let l1 = loan_view(&mut store, "L1", None).unwrap();
+    assert_eq!((l1.state.status, l1.state.dpd), (LoanStatus::WrittenOff, 181));
+    let register = writeoff::register(&mut store, d("2026-01-01"), d("2026-12-31")).unwrap();
+    let summary: Vec<(&str, String, &str, &str)> = register
+        .iter()
+        .map(|w| (w.loan_no.as_str(), w.written_off_on.to_string(), w.basis.as_str(), w.reason.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("L2", "2026-05-20".to_owned(), "decision", "borrower deceased; estate has no assets"),
+            ("L1", "2026-08-15".to_owned(), "rule", "rule: more than 180 days past due"),
+        ]
+    );
+    assert_eq!(register[1].amount, l1.state.outstanding());
+    assert_eq!(register[1].decided_by, "system");
+
+    // Recoveries on L2: not dated before the write-off; the early payment can no longer be
+    // reversed; a recovery can.
+    let err = service::pay(&mut store, "L2", amt("100.00"), Some(d("2026-05-19")), "early").unwrap_err();
+    assert!(err.to_string().contains("before the loan's write-off on 2026-05-20"), "{err}");
+    let feb = l2.payments[0].id;
+    let err = service::reverse(&mut store, feb, "undo-feb").unwrap_err();
+    assert!(err.to_string().contains("came before the loan's write-off"), "{err}");
+    let part = service::pay(&mut store, "L2", amt("1000.00"), None, "L2-rec-1").unwrap();
+    let view = loan_view(&mut store, "L2", None).unwrap();
+    assert_eq!(view.ledger.last().unwrap().entry.kind, EntryKind::Recovery);
+    assert_eq!(view.payoff, decided.amount.total() - amt("1000.00"));
+    service::reverse(&mut store, part.payment_id, "undo-rec-1").unwrap();
+    assert_eq!(loan_view(&mut store, "L2", None).unwrap().payoff, decided.amount.total(), "the recovery taken back");
+    let rest = decided.amount.total();
+    let full = service::pay(&mut store, "L2", rest, None, "L2-rec-all").unwrap();
+    assert!(full.allocation.paid_off);
+    let l2 = loan_view(&mut store, "L2", None).unwrap();
+    assert_eq!((l2.state.status, l2.state.bucket), (LoanStatus::PaidOff, Bucket::WrittenOff));
+    assert_eq!(l2.state.closed_on, Some(d("2026-08-16")));
+    // The view on an earlier date replays the write-off in its place.
+    assert_eq!(loan_view(&mut store, "L2", Some(d("2026-05-19"))).unwrap().state.status, LoanStatus::Active);
+    assert_eq!(loan_view(&mut store, "L2", Some(d("2026-06-30"))).unwrap().state.status, LoanStatus::WrittenOff);
+    assert_ledger_matches(&mut store);
+
+    // The month-end record: B while written off and owing, C the month it was recovered.
+    close_through(&mut store, "2026-08-31");
+    let l1_history = bureau::history(&mut store, "L1").unwrap();
+    let code_of = |h: &bureau::CreditHistory, m: &str| h.months.iter().find(|(k, _)| k == m).map(|(_, c)| *c);
+    assert_eq!(code_of(&l1_history, "2026-07"), Some(MonthCode::Overdue(6)));
+    assert_eq!(code_of(&l1_history, "2026-08"), Some(MonthCode::BadDebt));
+    let l2_history = bureau::history(&mut store, "L2").unwrap();
+    assert_eq!(code_of(&l2_history, "2026-05"), Some(MonthCode::BadDebt));
+    assert_eq!(code_of(&l2_history, "2026-08"), Some(MonthCode::Settled));
+    let mark = l2_history.marks.last().unwrap();
+    assert_eq!((mark.worst, mark.ended.as_deref(), mark.ages_out.as_deref()), ('B', Some("2026-08"), Some("2031-08")));
+
+    // The regulator's month: L1 written off in August (off the books: a bucket, no class; L2
+    // and L3 are closed), and L2's recovery.
+    let r = regulator::report(&mut store, "2026-08").unwrap();
+    assert_eq!(r.write_offs.len(), 1);
+    let w = &r.write_offs[0];
+    assert_eq!((w.currency.as_str(), w.loans, w.written_off, w.recovered), ("CNY", 1, register[1].amount.total().0, rest.0));
+    assert!(r.classes.is_empty(), "a written-off loan has no class: {:?}", r.classes);
+    assert!(r.buckets.iter().any(|b| b.group == "written-off" && b.loans == 1), "{:?}", r.buckets);
+    assert_ledger_matches(&mut store);
+});
+
+story!(a_write_off_rule_must_be_a_bucket_boundary, |db: &TestDb| {
+    let mut store = db.init();
+    open(&mut store, vec![new_loan("L1", "3000.00", "18", 6, RepaymentMethod::Annuity, "2026-01-15")]);
+    store.transaction(|tx| tx.set_meta(writeoff::RULE_KEY_CNY, "100")).unwrap();
+    let err = eod::run_until(&mut store, d("2026-01-16"), EodOptions::default(), |_, _| ()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "writeoff.after_days.cny: 100 is not 0 (off) or one of the bucket boundaries [90, 120, 150, 180, 270, 360]"
+    );
+    // Off: the loan stays active however late.
+    store.transaction(|tx| tx.set_meta(writeoff::RULE_KEY_CNY, "0")).unwrap();
+    eod::run_until(&mut store, d("2027-01-31"), EodOptions::default(), |_, _| ()).unwrap();
+    let view = loan_view(&mut store, "L1", None).unwrap();
+    assert_eq!(view.state.status, LoanStatus::Active);
+    assert!(view.state.dpd > 300);
+    assert!(view.state.outstanding().total() > Amount::ZERO);
+});
