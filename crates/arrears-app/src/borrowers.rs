@@ -1,11 +1,13 @@
-//! Borrower files: who the borrowers are and how to reach them, checked row by row. A file
-//! with any bad row changes nothing; a good file adds new borrowers and replaces known ones.
+//! Borrower files: who the borrowers are and how to reach them, and (for US furnishing) the
+//! identity a credit bureau matches them on; checked row by row. A file with any bad row
+//! changes nothing; a good file adds new borrowers and replaces known ones.
 
 use std::collections::HashSet;
 use std::io::Read;
 
+use arrears_core::Date;
 use arrears_policy::Channel;
-use arrears_store::{BorrowerRecord, Store};
+use arrears_store::{BorrowerRecord, Identity, Store};
 
 use crate::collect::mask;
 use crate::import::{ImportReport, RowError};
@@ -79,7 +81,7 @@ pub fn parse_email(text: &str) -> Result<String, String> {
     }
 }
 
-fn row(cells: &[String], index: &[Option<usize>; 10], line: u64) -> Result<BorrowerRecord, RowError> {
+fn row(cells: &[String], index: &[Option<usize>], line: u64) -> Result<BorrowerRecord, RowError> {
     let err = |field: &str, message: String| RowError { line, field: field.to_owned(), message };
     let get = |k: usize| index[k].and_then(|i| cells.get(i)).map(|s| s.trim()).filter(|s| !s.is_empty());
     let need = |k: usize| get(k).ok_or_else(|| err(COLUMNS[k], "is empty".into()));
@@ -120,20 +122,29 @@ fn row(cells: &[String], index: &[Option<usize>; 10], line: u64) -> Result<Borro
     })
 }
 
-/// Reads a CSV borrower file; with any bad row nothing is written and the errors name the
-/// line and the field.
-pub fn import_csv(store: &mut Store, input: impl Read, report: &mut ImportReport) -> Result<(), AppError> {
+/// The good rows of a CSV file whose header names some of `columns` (the first `required` of
+/// them at least), each read by `row` from its cells, the column positions and its line;
+/// `None` when any row is bad (the errors, by line and field, are in `report`). An id seen
+/// twice is an error on its second line.
+fn read_csv<T>(
+    input: impl Read,
+    columns: &[&str],
+    required: usize,
+    id: impl Fn(&T) -> &str,
+    row: impl Fn(&[String], &[Option<usize>], u64) -> Result<T, RowError>,
+    report: &mut ImportReport,
+) -> Result<Vec<T>, AppError> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(input);
     let headers: Vec<String> =
         reader.headers().map_err(|e| AppError::invalid("header", e.to_string()))?.iter().map(str::to_owned).collect();
-    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(&h.as_str())) {
+    if let Some(unknown) = headers.iter().find(|h| !columns.contains(&h.as_str())) {
         return Err(AppError::invalid(
             "header",
-            format!("line 1: unknown column `{unknown}`; the columns are {}", COLUMNS.join(", ")),
+            format!("line 1: unknown column `{unknown}`; the columns are {}", columns.join(", ")),
         ));
     }
-    let index: [Option<usize>; 10] = COLUMNS.map(|c| headers.iter().position(|h| h == c));
-    if let Some(missing) = COLUMNS[..REQUIRED].iter().zip(&index).find(|(_, i)| i.is_none()) {
+    let index: Vec<Option<usize>> = columns.iter().map(|c| headers.iter().position(|h| h == c)).collect();
+    if let Some(missing) = columns[..required].iter().zip(&index).find(|(_, i)| i.is_none()) {
         return Err(AppError::invalid("header", format!("line 1: the column `{}` is missing", missing.0)));
     }
     let mut good = Vec::new();
@@ -149,10 +160,10 @@ pub fn import_csv(store: &mut Store, input: impl Read, report: &mut ImportReport
             }
         };
         match row(&cells, &index, line) {
-            Ok(b) if !seen.insert(b.borrower_id.clone()) => report.errors.push(RowError {
+            Ok(b) if !seen.insert(id(&b).to_owned()) => report.errors.push(RowError {
                 line,
-                field: "borrower_id".into(),
-                message: format!("`{}` appears twice in the file", b.borrower_id),
+                field: columns[0].into(),
+                message: format!("`{}` appears twice in the file", id(&b)),
             }),
             Ok(b) => good.push(b),
             Err(e) => report.errors.push(e),
@@ -161,6 +172,13 @@ pub fn import_csv(store: &mut Store, input: impl Read, report: &mut ImportReport
     if !report.errors.is_empty() {
         return Err(AppError::invalid("file", format!("{} bad rows; nothing was imported", report.errors.len())));
     }
+    Ok(good)
+}
+
+/// Reads a CSV borrower file; with any bad row nothing is written and the errors name the
+/// line and the field.
+pub fn import_csv(store: &mut Store, input: impl Read, report: &mut ImportReport) -> Result<(), AppError> {
+    let mut good = read_csv(input, &COLUMNS, REQUIRED, |b: &BorrowerRecord| &b.borrower_id, row, report)?;
     store.transaction(|tx| {
         // An opt-out already recorded stays: a file can add opt-outs, never take one back.
         let ids: Vec<&str> = good.iter().map(|b| b.borrower_id.as_str()).collect();
@@ -177,8 +195,89 @@ pub fn import_csv(store: &mut Store, input: impl Read, report: &mut ImportReport
             }
         }
         tx.upsert_borrowers(&good)?;
-        let date = tx.business_date()?.unwrap_or(arrears_core::Date::from_days_since_epoch(0));
+        let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
         tx.audit(date, SYSTEM_ACTOR, "import-borrowers", &good.len().to_string(), "{}")?;
+        Ok::<_, AppError>(())
+    })?;
+    report.imported = good.len();
+    Ok(())
+}
+
+/// The columns of an identity file, all required: what a US credit bureau matches an account on.
+pub const IDENTITY_COLUMNS: [&str; 9] =
+    ["borrower_id", "surname", "first_name", "ssn", "birth_date", "address", "city", "state", "zip"];
+
+/// Metro 2's room for each text field of an identity, in characters.
+const IDENTITY_LENGTHS: [(usize, usize); 4] = [(1, 25), (2, 20), (5, 32), (6, 20)];
+
+fn identity_row(cells: &[String], index: &[Option<usize>], line: u64) -> Result<Identity, RowError> {
+    let err = |k: usize, message: String| RowError { line, field: IDENTITY_COLUMNS[k].to_owned(), message };
+    let get = |k: usize| index[k].and_then(|i| cells.get(i)).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let need = |k: usize| get(k).ok_or_else(|| err(k, "is empty".into()));
+    for k in 0..IDENTITY_COLUMNS.len() {
+        need(k)?;
+    }
+    for (k, len) in IDENTITY_LENGTHS {
+        let text = need(k)?;
+        if !text.chars().all(|c| c.is_ascii() && !c.is_ascii_control()) || text.len() > len {
+            return Err(err(k, format!("must be 1 to {len} printable ASCII characters, as the bureau's file carries it")));
+        }
+    }
+    let ssn: String = need(3)?.chars().filter(|c| *c != '-').collect();
+    let (area, group, serial) = (ssn.get(..3).unwrap_or(""), ssn.get(3..5).unwrap_or(""), ssn.get(5..).unwrap_or(""));
+    let valid = ssn.len() == 9
+        && ssn.bytes().all(|b| b.is_ascii_digit())
+        && !matches!(area, "000" | "666")
+        && !area.starts_with('9')
+        && group != "00"
+        && serial != "0000";
+    if !valid {
+        return Err(err(3, "is not a Social Security number: nine digits, not 000/666/9xx-, -00-, -0000".into()));
+    }
+    let birth_date: Date = need(4)?.parse().map_err(|e| err(4, format!("{e}")))?;
+    if birth_date.year() < 1900 {
+        return Err(err(4, format!("{birth_date} is before 1900")));
+    }
+    let state = need(7)?;
+    if state.len() != 2 || !state.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(err(7, format!("`{state}` is not a two-letter state code such as NY")));
+    }
+    let zip: String = need(8)?.chars().filter(|c| *c != '-').collect();
+    if !(zip.len() == 5 || zip.len() == 9) || !zip.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(err(8, format!("`{}` is not a ZIP code of 5 or 9 digits", need(8)?)));
+    }
+    Ok(Identity {
+        borrower_id: need(0)?.to_owned(),
+        surname: need(1)?.to_owned(),
+        first_name: need(2)?.to_owned(),
+        ssn,
+        birth_date,
+        address: need(5)?.to_owned(),
+        city: need(6)?.to_owned(),
+        state: state.to_owned(),
+        zip,
+    })
+}
+
+/// Reads a CSV identity file (the US borrowers' names, SSN, date of birth and address, for
+/// Metro 2); all or nothing, errors by line and field. Each borrower must be known.
+pub fn import_identities_csv(store: &mut Store, input: impl Read, report: &mut ImportReport) -> Result<(), AppError> {
+    let good = read_csv(input, &IDENTITY_COLUMNS, IDENTITY_COLUMNS.len(), |i: &Identity| &i.borrower_id, identity_row, report)?;
+    store.transaction(|tx| {
+        let ids: Vec<&str> = good.iter().map(|i| i.borrower_id.as_str()).collect();
+        let known = tx.borrowers(&ids)?;
+        if let Some(unknown) = good.iter().find(|i| !known.contains_key(&i.borrower_id)) {
+            return Err(AppError::invalid(
+                "borrower_id",
+                format!(
+                    "`{}` is not a known borrower: import the borrower file first; nothing was imported",
+                    unknown.borrower_id
+                ),
+            ));
+        }
+        tx.upsert_identities(&good)?;
+        let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
+        tx.audit(date, SYSTEM_ACTOR, "import-identities", &good.len().to_string(), "{}")?;
         Ok::<_, AppError>(())
     })?;
     report.imported = good.len();

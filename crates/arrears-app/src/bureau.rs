@@ -98,23 +98,32 @@ pub struct FurnishReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Furnishing {
     pub month: String,
+    /// `cn` or `us`.
+    pub pack: &'static str,
     pub report: FurnishReport,
     /// `(loan_seq, status, negative, withheld)` for each record.
-    log: Vec<(i64, char, bool, bool)>,
+    log: Vec<(i64, String, bool, bool)>,
 }
 
 impl Furnishing {
+    pub(crate) fn new(month: &str, pack: &'static str, report: FurnishReport, log: Vec<(i64, String, bool, bool)>) -> Furnishing {
+        Furnishing { month: month.to_owned(), pack, report, log }
+    }
+
     /// Records the run: what was reported and what was held back, as a new run of the month.
     pub fn commit(&self, store: &mut Store) -> Result<i64, AppError> {
         store.transaction(|tx| {
-            let run = tx.record_credit_reports(&self.month, "cn", &self.log)?;
+            let run = tx.record_credit_reports(&self.month, self.pack, &self.log)?;
             let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
             tx.audit(
                 date,
                 crate::SYSTEM_ACTOR,
                 "credit-furnish",
                 &self.month,
-                &format!("{{\"run\":{run},\"written\":{},\"withheld\":{}}}", self.report.written, self.report.withheld),
+                &format!(
+                    "{{\"pack\":\"{}\",\"run\":{run},\"written\":{},\"withheld\":{}}}",
+                    self.pack, self.report.written, self.report.withheld
+                ),
             )?;
             Ok(run)
         })
@@ -151,7 +160,7 @@ pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) ->
     let notice_days = store.read(|tx| crate::settings::number(tx, "credit.notice_days", 0..=60, NOTICE_DAYS))? as i32;
     // Told in time: sent by the end of the day `notice_days` before the month's end, anywhere.
     let told_by = crate::collect::day_start_utc(end.add_days(1 - notice_days)) - 1;
-    let mut furnishing = Furnishing { month: month.to_owned(), report: FurnishReport::default(), log: Vec::new() };
+    let mut furnishing = Furnishing::new(month, "cn", FurnishReport::default(), Vec::new());
     let mut after_seq = 0;
     loop {
         let page = store.read(|tx| tx.loans_page(after_seq, 2_000))?;
@@ -177,7 +186,7 @@ pub fn furnish_china(store: &mut Store, month: &str, out: &mut dyn Furnisher) ->
         for (seq, r) in &records {
             let neg = negative(r);
             let held = neg && !reported.contains(seq) && !told.contains(seq);
-            furnishing.log.push((*seq, r.status, neg, held));
+            furnishing.log.push((*seq, r.status.to_string(), neg, held));
             if held {
                 furnishing.report.withheld += 1;
             } else {
@@ -218,7 +227,8 @@ pub fn history(store: &mut Store, loan_no: &str) -> Result<CreditHistory, AppErr
         }
         let mark_years = if loan.terms.currency() == arrears_core::Currency::Usd { 7 } else { arrears_bureau::china::MARK_YEARS };
         let marks = arrears_bureau::negative_marks(&months, mark_years);
-        let furnished = tx.furnished_months(loan.seq, "cn")?;
+        let pack = if loan.terms.currency() == arrears_core::Currency::Usd { "us" } else { "cn" };
+        let furnished = tx.furnished_months(loan.seq, pack)?;
         Ok(CreditHistory { months, marks, mark_years, furnished })
     })
 }

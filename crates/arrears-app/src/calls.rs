@@ -168,6 +168,12 @@ pub fn dial(store: &mut Store, config: &CollectConfig, task_id: i64, agent: &str
         let date = open_day(tx)?.ok_or_else(|| AppError::invalid("date", "no business day is open: run `arrears eod` first"))?;
         let loan =
             tx.loan_by_seq(task.loan_seq)?.ok_or_else(|| AppError::NotFound { what: "loan", id: task.loan_seq.to_string() })?;
+        if let Some(w) = loan.state.written_off {
+            return Err(AppError::invalid(
+                "task",
+                format!("loan {} was written off on {}: its collection calls stopped", loan.loan_no, w.date),
+            ));
+        }
         let borrower = tx
             .borrower(&task.borrower_id)?
             .ok_or_else(|| AppError::NotFound { what: "borrower", id: task.borrower_id.clone() })?;

@@ -161,7 +161,9 @@ pub fn resolve(store: &mut Store, id: i64, outcome: Outcome, actor: &str) -> Res
                 }
             };
             let class = arrears_core::Classification::from_dpd(dpd as u32, 0, false, false).label();
-            if !tx.correct_month(loan.seq, month, code, dpd, class)? {
+            // A month wrongly reported as bad debt reads as the corrected standing, in its bucket.
+            let bucket = arrears_core::Bucket::from_dpd(dpd as u32, 0).label();
+            if !tx.correct_month(loan.seq, month, code, dpd, class, bucket)? {
                 return Err(AppError::invalid("month", format!("loan {} has no reported month {month}", loan.loan_no)));
             }
         }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use arrears_core::ledger::{self, Entry, EntryKind};
 use arrears_core::status::StatusChange;
-use arrears_core::{Date, LoanEvent, LoanState};
+use arrears_core::{Currency, Date, LoanEvent, LoanState};
 use arrears_store::{EncodedLoan, LoanRecord, LoanUpdate, RawLoan, Store};
 
 use crate::service::new_history;
@@ -104,9 +104,6 @@ struct Advanced {
     entries: Vec<Entry>,
     history_from: usize,
     events: Vec<LoanEvent>,
-    /// The write-off rule applies: the loan is written off in the partition's transaction,
-    /// where its payments are counted.
-    write_off: bool,
 }
 
 /// Closes business date `date`. Running it again for a closed date changes nothing.
@@ -147,9 +144,8 @@ pub fn run(
                 return Ok::<_, AppError>(None);
             }
             stamps[0] = started.elapsed();
-            let mut advanced = advance_all(loans, date, options.threads, &rule)?;
+            let advanced = advance_all(loans, date, options.threads)?;
             stamps[1] = started.elapsed();
-            write_off_by_rule(tx, &mut advanced, date, &rule)?;
             let part = write_partition(tx, &advanced, date)?;
             tx.record_eod_run(date, "running", part.loans_touched as i64, part.events() as i64)?;
             stamps[2] = started.elapsed();
@@ -163,6 +159,7 @@ pub fn run(
         report.timings.commit += started.elapsed() - stamps[2];
         progress(report.loans_touched, total.max(report.loans_touched));
     }
+    write_off_by_rule(store, date, &rule, &mut report)?;
     store.transaction(|tx| {
         tx.record_eod_run(date, "done", 0, 0)?;
         tx.set_business_date(date)?;
@@ -224,11 +221,11 @@ pub fn run_days(
 
 /// Decodes and advances loans to `date` on `threads` workers. The order of the result is the order of
 /// the input, so the writes do not depend on the number of threads.
-fn advance_all(loans: Vec<RawLoan>, date: Date, threads: usize, rule: &WriteOffRule) -> Result<Vec<Advanced>, AppError> {
-    crate::parallel::map(loans, threads, |l| advance_one(l, date, rule))
+fn advance_all(loans: Vec<RawLoan>, date: Date, threads: usize) -> Result<Vec<Advanced>, AppError> {
+    crate::parallel::map(loans, threads, |l| advance_one(l, date))
 }
 
-fn advance_one(raw: RawLoan, date: Date, rule: &WriteOffRule) -> Result<Advanced, AppError> {
+fn advance_one(raw: RawLoan, date: Date) -> Result<Advanced, AppError> {
     let record = raw.decode()?;
     let mut state = record.state.clone();
     let events = state.advance(&record.terms, date)?;
@@ -236,33 +233,52 @@ fn advance_one(raw: RawLoan, date: Date, rule: &WriteOffRule) -> Result<Advanced
     let history_from = state.history.len() - new_history(&record.state, &state).len();
     debug_assert!(state.next_event_date(&record.terms).is_none_or(|d| d > date), "an advanced loan leaves the day's selection");
     let encoded = EncodedLoan::new(&record.terms, &state);
-    let write_off = rule.applies(&record.terms, &state);
-    Ok(Advanced { record, state, encoded, entries, history_from, events, write_off })
+    Ok(Advanced { record, state, encoded, entries, history_from, events })
 }
 
-/// Writes off the loans the rule caught, after the payments each has received, and registers
-/// each write-off.
-fn write_off_by_rule(
-    tx: &mut arrears_store::Tx<'_>,
-    advanced: &mut [Advanced],
-    date: Date,
-    rule: &WriteOffRule,
-) -> Result<(), AppError> {
-    for a in advanced.iter_mut().filter(|a| a.write_off) {
-        let payments = tx.posted_payment_count(a.record.seq)?;
-        a.events.extend(a.state.write_off(&a.record.terms, date, payments as u32)?);
-        a.entries = ledger::entries_between(date, EntryKind::Accrual, &a.record.state, &a.state);
-        a.history_from = a.state.history.len() - new_history(&a.record.state, &a.state).len();
-        a.encoded = EncodedLoan::new(&a.record.terms, &a.state);
-        let w = a.state.written_off.expect("just written off");
-        tx.insert_write_off(a.record.seq, &w, "rule", &rule.reason(&a.record.terms), SYSTEM_ACTOR)?;
-        tx.audit(
-            date,
-            SYSTEM_ACTOR,
-            "write-off",
-            &a.record.loan_no,
-            &serde_json::json!({ "basis": "rule", "amount": w.amount.total().to_string() }).to_string(),
-        )?;
+/// Writes off, after the day's advance, every active loan the rule catches: more than its
+/// currency's days past due on `date`. Each is brought to the date, written off after the
+/// payments it has received, and registered, a partition at a time; a run cut short carries on,
+/// since a loan written off is no longer selected.
+fn write_off_by_rule(store: &mut Store, date: Date, rule: &WriteOffRule, report: &mut EodReport) -> Result<(), AppError> {
+    for currency in [Currency::Cny, Currency::Usd] {
+        let Some(days) = rule.days(currency) else { continue };
+        // More than `days` late on `date`: the oldest unpaid installment fell due before this.
+        let cutoff = date.add_days(-(days as i32));
+        loop {
+            let done = store.transaction(|tx| {
+                let loans = tx.loans_overdue_since(currency.code(), cutoff, 1_000)?;
+                if loans.is_empty() {
+                    return Ok::<_, AppError>(true);
+                }
+                let mut advanced = Vec::with_capacity(loans.len());
+                for raw in loans {
+                    let mut a = advance_one(raw, date)?;
+                    let payments = tx.posted_payment_count(a.record.seq)?;
+                    a.events.extend(a.state.write_off(&a.record.terms, date, payments as u32)?);
+                    a.entries = ledger::entries_between(date, EntryKind::Accrual, &a.record.state, &a.state);
+                    a.history_from = a.state.history.len() - new_history(&a.record.state, &a.state).len();
+                    a.encoded = EncodedLoan::new(&a.record.terms, &a.state);
+                    let w = a.state.written_off.expect("just written off");
+                    tx.insert_write_off(a.record.seq, &w, "rule", &rule.reason(&a.record.terms), SYSTEM_ACTOR)?;
+                    tx.audit(
+                        date,
+                        SYSTEM_ACTOR,
+                        "write-off",
+                        &a.record.loan_no,
+                        &serde_json::json!({ "basis": "rule", "amount": w.amount.total().to_string() }).to_string(),
+                    )?;
+                    advanced.push(a);
+                }
+                let part = write_partition(tx, &advanced, date)?;
+                report.written_off += part.written_off;
+                report.status_changes += part.status_changes;
+                Ok(false)
+            })?;
+            if done {
+                break;
+            }
+        }
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod demo_desk;
 pub mod disputes;
 pub mod eod;
 pub mod import;
+pub mod metro2;
 pub mod outbox;
 pub mod parallel;
 pub mod products;

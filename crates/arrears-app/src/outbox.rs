@@ -93,8 +93,8 @@ pub fn deliver(store: &mut Store, senders: &Senders, options: DeliverOptions) ->
         let Some(channel) = Channel::parse(&message.channel) else {
             return Err(AppError::invalid("outbox.channel", format!("unknown channel `{}` in the outbox", message.channel)));
         };
-        // What changed since the message was planned and stops it now: a dispute opened (for a
-        // message asking for payment) or an opt-out of its channel.
+        // What changed since the message was planned and stops it now: a dispute opened or a
+        // write-off (for a message asking for payment), or an opt-out of its channel.
         let withdraw = store.read(|tx| {
             let Some(contact) = tx.contact(&message.contact_key)? else {
                 return Ok::<_, AppError>(Some("its contact is not in the record"));
@@ -104,8 +104,12 @@ pub fn deliver(store: &mut Store, senders: &Senders, options: DeliverOptions) ->
             }
             let flags = tx.collection_flags(&[message.loan_seq])?;
             let disputed = flags.get(&message.loan_seq).is_some_and(|f| f.dispute_open_since.is_some());
-            if disputed && Purpose::parse(&contact.purpose).is_some_and(Purpose::asks_for_payment) {
+            let asks_for_payment = Purpose::parse(&contact.purpose).is_some_and(Purpose::asks_for_payment);
+            if disputed && asks_for_payment {
                 return Ok(Some("a dispute was opened after it was planned"));
+            }
+            if asks_for_payment && tx.loan_status(message.loan_seq)?.as_deref() == Some("written-off") {
+                return Ok(Some("the loan was written off after it was planned"));
             }
             let borrower = tx.borrower(&contact.borrower_id)?;
             if channel.is_electronic() && borrower.is_some_and(|b| b.opted_out.split(',').any(|c| c == channel.code())) {

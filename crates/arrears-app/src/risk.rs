@@ -155,7 +155,12 @@ pub fn month_row(loan: &LoanRecord, state: &LoanState, start: Date, end: Date, p
         due: billed + arrears,
         paid,
         balance: state.outstanding().total().0,
-        overdue: state.installments.iter().filter(|i| i.due_date < end).map(|i| i.outstanding().total().0).sum(),
+        // All of a written-off balance is past due (as Metro 2 reports a charge-off).
+        overdue: if state.written_off.is_some() {
+            state.outstanding().total().0
+        } else {
+            state.installments.iter().filter(|i| i.due_date < end).map(|i| i.outstanding().total().0).sum()
+        },
         dpd: i64::from(state.dpd),
         class: state.class.label().to_owned(),
         bucket: state.bucket.label().to_owned(),
@@ -280,14 +285,17 @@ fn score_partition(
     };
     let rows = parallel::map(loans.iter().collect(), parallel::threads(), |loan: &LoanRecord| {
         let state = crate::service::state_on(loan, &payments, end)?;
-        Ok(month_row(loan, &state, start, end, paid.get(&loan.seq).copied().unwrap_or(0)))
+        Ok((month_row(loan, &state, start, end, paid.get(&loan.seq).copied().unwrap_or(0)), state.status))
     })?;
+    let (rows, statuses): (Vec<MonthRow>, Vec<LoanStatus>) = rows.into_iter().unzip();
     tx.add_months(&rows)?;
     if !scoring {
         return Ok((rows.len(), Vec::new()));
     }
-    // Only active loans are scored: a written-off loan's months are recorded for the bureau.
-    let loans: Vec<&LoanRecord> = loans.iter().filter(|l| l.state.status == LoanStatus::Active).collect();
+    // Only loans active at the month's end are scored: a written-off loan's months are recorded
+    // for the bureau.
+    let loans: Vec<&LoanRecord> =
+        loans.iter().zip(&statuses).filter(|(_, s)| **s == LoanStatus::Active).map(|(l, _)| l).collect();
     let seqs: Vec<i64> = loans.iter().map(|l| l.seq).collect();
     let end_month = month_key(end);
     let history = tx.months_of(&seqs, history_after, &end_month)?;
@@ -340,7 +348,8 @@ BILL_AMT1,BILL_AMT2,BILL_AMT3,BILL_AMT4,BILL_AMT5,BILL_AMT6,PAY_AMT1,PAY_AMT2,PA
 default.payment.next.month";
 
 /// Writes the book's own history as a training file `arrears risk train` reads: one row per
-/// loan and recorded month that has a following month, its last six months as the snapshot
+/// loan and recorded month that has a following month (and was not written off), its last six
+/// months as the snapshot
 /// (amounts in whole units), and as the target whether the loan was late at the next month's
 /// end. Sex, education and marital status are not kept and are written as 0; the age as
 /// [`AGE_UNKNOWN`]. Returns the rows written.
@@ -358,8 +367,11 @@ pub fn export_training(store: &mut Store, out: &mut impl std::io::Write) -> Resu
         for loan in &page {
             let Some(rows) = months.get(&loan.seq) else { continue };
             for j in 0..rows.len().saturating_sub(1) {
-                // Only a month whose next month was recorded has a target.
-                if month_number(&rows[j + 1].month) != month_number(&rows[j].month).map(|n| n + 1) {
+                // Only a month whose next month was recorded has a target; a month already
+                // written off is the bureau's record, not a loan the model could warn about.
+                if month_number(&rows[j + 1].month) != month_number(&rows[j].month).map(|n| n + 1)
+                    || rows[j].bucket == arrears_core::Bucket::WrittenOff.label()
+                {
                     continue;
                 }
                 let s = snapshot(loan, &rows[..=j], &rows[j].month);

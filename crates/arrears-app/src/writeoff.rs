@@ -6,14 +6,15 @@
 //! on what basis, why and who; a write-off is never taken back, so a payment made before it
 //! can no longer be reversed or dated before it.
 //!
-//! The rule: a loan more than N days past due is written off by the nightly batch, N set per
-//! currency in the `meta` table (`writeoff.after_days.cny`, default 180;
-//! `writeoff.after_days.usd`, default 120, the FFIEC policy for closed-end retail loans; 0
-//! turns the rule off). N is one of the bucket boundaries (90, 120, 150, 180, 270, 360), the
-//! days on which the batch touches every overdue loan, so the write-off falls on the exact day.
+//! The rule: a loan more than N days past due is written off by the nightly batch, after the
+//! day's advance, N set per currency in the `meta` table (`writeoff.after_days.cny`, default
+//! 180; `writeoff.after_days.usd`, default 120, the FFIEC policy for closed-end retail loans;
+//! 30 to 720, or 0 for off). The batch selects by the oldest unpaid due date, so a loan is
+//! written off on the very day it passes N, whether or not anything else happened to it. A book
+//! upgraded from before write-off existed starts with the rule off (schema 4 sets both to 0).
 
 use arrears_core::ledger::EntryKind;
-use arrears_core::{Currency, Date, LoanState, LoanStatus, LoanTerms};
+use arrears_core::{Currency, Date, LoanTerms};
 use arrears_store::{Store, Tx, WriteOffRow};
 use serde::Serialize;
 
@@ -24,8 +25,6 @@ use crate::AppError;
 pub const RULE_KEY_CNY: &str = "writeoff.after_days.cny";
 /// The meta key of the US (dollar) rule.
 pub const RULE_KEY_USD: &str = "writeoff.after_days.usd";
-/// The days past due a rule may name: the bucket boundaries.
-pub const RULE_DAYS: [i64; 6] = [90, 120, 150, 180, 270, 360];
 
 /// The batch's write-off rule: more than this many days past due, by currency (`None`: off).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +47,6 @@ impl WriteOffRule {
         }
     }
 
-    /// Whether the rule writes off `state` on its date.
-    pub fn applies(&self, terms: &LoanTerms, state: &LoanState) -> bool {
-        state.status == LoanStatus::Active && self.days(terms.currency()).is_some_and(|n| state.dpd > n)
-    }
-
     /// The register's reason for a loan the rule wrote off.
     pub fn reason(&self, terms: &LoanTerms) -> String {
         format!("rule: more than {} days past due", self.days(terms.currency()).unwrap_or(0))
@@ -60,9 +54,9 @@ impl WriteOffRule {
 }
 
 fn rule_days(tx: &mut Tx<'_>, key: &'static str, default: i64) -> Result<Option<u32>, AppError> {
-    let n = crate::settings::number(tx, key, 0..=360, default)?;
-    if n != 0 && !RULE_DAYS.contains(&n) {
-        return Err(AppError::invalid(key, format!("{n} is not 0 (off) or one of the bucket boundaries {RULE_DAYS:?}")));
+    let n = crate::settings::number(tx, key, 0..=720, default)?;
+    if (1..30).contains(&n) {
+        return Err(AppError::invalid(key, format!("{n} days is inside the first month overdue: write 30 to 720, or 0 for off")));
     }
     Ok((n != 0).then_some(n as u32))
 }

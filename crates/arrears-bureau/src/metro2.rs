@@ -199,6 +199,51 @@ pub fn status_by_dpd(dpd: u32) -> &'static str {
     }
 }
 
+/// Where an account stands at the end of a reporting month, for its status and rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Open, this many days past due.
+    Open { dpd: u32 },
+    /// Paid or closed, never charged off.
+    Paid,
+    /// Charged off and still owing.
+    ChargedOff,
+    /// Paid in full after a charge-off.
+    PaidAfterChargeOff,
+}
+
+impl Standing {
+    /// The account status: by days past due while open; `13` paid or closed; `97` charged
+    /// off with a balance; `64` paid in full after a charge-off.
+    pub fn account_status(self) -> &'static str {
+        match self {
+            Standing::Open { dpd } => status_by_dpd(dpd),
+            Standing::Paid => "13",
+            Standing::ChargedOff => "97",
+            Standing::PaidAfterChargeOff => "64",
+        }
+    }
+
+    /// The payment rating, required with a closed or charged-off status and blank otherwise:
+    /// `L` for a charge-off (paid since or not), `0` for an account paid as agreed.
+    pub fn payment_rating(self) -> char {
+        match self {
+            Standing::Open { .. } => ' ',
+            Standing::Paid => '0',
+            Standing::ChargedOff | Standing::PaidAfterChargeOff => 'L',
+        }
+    }
+
+    /// The month's code in the payment history profile.
+    pub fn history_code(self) -> char {
+        match self {
+            Standing::Open { dpd } => history_code(dpd),
+            Standing::Paid => '0',
+            Standing::ChargedOff | Standing::PaidAfterChargeOff => 'L',
+        }
+    }
+}
+
 /// The payment history profile's code of a month by days past due: `0` current, `1` 30–59 …
 /// `6` 180 or more.
 pub fn history_code(dpd: u32) -> char {

@@ -34,6 +34,16 @@ pub enum CreditWhat {
         format: FurnishFormat,
         #[arg(long)]
         out: PathBuf,
+        /// For the US pack: the identification number the bureaus assigned the lender.
+        #[arg(long, env = "ARREARS_FURNISHER_ID")]
+        furnisher_id: Option<String>,
+        /// For the US pack: the lender's name, address and telephone in the header.
+        #[arg(long, env = "ARREARS_FURNISHER_NAME")]
+        furnisher_name: Option<String>,
+        #[arg(long, env = "ARREARS_FURNISHER_ADDRESS", default_value = "")]
+        furnisher_address: String,
+        #[arg(long, env = "ARREARS_FURNISHER_PHONE", default_value = "")]
+        furnisher_phone: String,
     },
     /// Read a Metro 2 file: check every record and the trailer's totals, and summarise it.
     Parse { file: PathBuf },
@@ -143,10 +153,45 @@ pub fn dispute(db: &str, what: DisputeWhat) -> Result<()> {
 
 pub fn run(db: &str, what: CreditWhat) -> Result<()> {
     match what {
-        CreditWhat::Furnish { month, pack, format, out } => {
-            if pack == Pack::Us {
-                bail!("--pack us: a Metro 2 base segment carries the consumer's SSN, date of birth and address, which Arrears does not keep yet");
+        CreditWhat::Furnish {
+            month,
+            pack: Pack::Us,
+            out,
+            furnisher_id,
+            furnisher_name,
+            furnisher_address,
+            furnisher_phone,
+            ..
+        } => {
+            let furnisher = arrears_app::metro2::Furnisher {
+                id: furnisher_id.context("--furnisher-id: a Metro 2 file names the lender's identification number")?,
+                name: furnisher_name.context("--furnisher-name: a Metro 2 header names the lender")?,
+                address: furnisher_address,
+                phone: furnisher_phone,
+            };
+            let mut store = arrears_app::open(db)?;
+            let us = arrears_app::metro2::furnish_us(&mut store, &month, &furnisher)?;
+            let partial = out.with_extension("partial");
+            std::fs::write(&partial, &us.text).with_context(|| format!("--out: cannot write {}", partial.display()))?;
+            std::fs::rename(&partial, &out).with_context(|| format!("--out: cannot move the file into {}", out.display()))?;
+            us.furnishing.commit(&mut store)?;
+            println!(
+                "{} accounts furnished for {month} to {} (Metro 2, 426-character records)",
+                us.furnishing.report.written,
+                out.display()
+            );
+            if !us.missing_identity.is_empty() {
+                println!(
+                    "  {} accounts left out: no identity on file for their borrower (arrears import identities FILE): {}",
+                    us.missing_identity.len(),
+                    us.missing_identity.join(", ")
+                );
             }
+            for (loan, due) in &us.notices_due {
+                println!("  {loan}: first negative information furnished; the borrower must be sent the notice by {due} (FCRA 623(a)(7))");
+            }
+        }
+        CreditWhat::Furnish { month, format, out, .. } => {
             let mut store = arrears_app::open(db)?;
             // Written beside the target and moved into place only when complete, so a refused
             // or failed run leaves any earlier file as it was; the run is recorded after that.

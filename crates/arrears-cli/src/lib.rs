@@ -253,6 +253,10 @@ enum ImportWhat {
     /// (zh|en), utc_offset (+08:00) and optionally phone, email, emergency_name,
     /// emergency_phone, opted_out (sms;email;app), segment. All or nothing.
     Borrowers { file: PathBuf },
+    /// The identity US credit bureaus match an account on, CSV with the columns borrower_id,
+    /// surname, first_name, ssn, birth_date, address, city, state, zip; for borrowers already
+    /// imported. All or nothing.
+    Identities { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -327,7 +331,12 @@ pub fn run(cli: Cli) -> Result<()> {
             render::schedule(&arrears_core::schedule(&terms), format, &mut std::io::stdout().lock())?;
         }
         Command::Import { what: ImportWhat::Loans { file, skip_bad, rejects } } => import_loans(db, &file, skip_bad, rejects)?,
-        Command::Import { what: ImportWhat::Borrowers { file } } => import_borrowers(db, &file)?,
+        Command::Import { what: ImportWhat::Borrowers { file } } => {
+            import_file(db, &file, "borrowers", arrears_app::borrowers::import_csv)?
+        }
+        Command::Import { what: ImportWhat::Identities { file } } => {
+            import_file(db, &file, "identities", arrears_app::borrowers::import_identities_csv)?
+        }
         Command::Pay { loan, amount, date, key, format } => {
             let mut store = arrears_app::open(db)?;
             let amount = parse_amount("amount", &amount)?;
@@ -441,17 +450,20 @@ pub(crate) fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
-fn import_borrowers(db: &str, file: &std::path::Path) -> Result<()> {
+type CsvImport =
+    fn(&mut arrears_store::Store, std::io::BufReader<std::fs::File>, &mut ImportReport) -> Result<(), arrears_app::AppError>;
+
+fn import_file(db: &str, file: &std::path::Path, what: &str, import: CsvImport) -> Result<()> {
     let mut store = arrears_app::open(db)?;
     let mut report = ImportReport::default();
     let input = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let result = arrears_app::borrowers::import_csv(&mut store, std::io::BufReader::new(input), &mut report);
+    let result = import(&mut store, std::io::BufReader::new(input), &mut report);
     let mut err = std::io::stderr().lock();
     for e in report.errors.iter().take(50) {
         writeln!(err, "{}: {e}", file.display())?;
     }
     result?;
-    println!("imported {} of {} borrowers from {}", report.imported, report.rows, file.display());
+    println!("imported {} of {} {what} from {}", report.imported, report.rows, file.display());
     Ok(())
 }
 
@@ -508,7 +520,7 @@ fn run_eod(
         println!("{date} is already closed; nothing changed");
     } else {
         println!(
-            "{date} closed in {:.1?} (peak memory {}): {} loans touched in {} partitions; {} installments fell due, {} grace periods ended, {} status changes, {} charges stopped by the cost cap",
+            "{date} closed in {:.1?} (peak memory {}): {} loans touched in {} partitions; {} installments fell due, {} grace periods ended, {} status changes, {} charges stopped by the cost cap, {} loans written off by rule",
             started.elapsed(),
             peak_memory(),
             report.loans_touched,
@@ -516,7 +528,8 @@ fn run_eod(
             report.installments_due,
             report.grace_expired,
             report.status_changes,
-            report.cap_applied
+            report.cap_applied,
+            report.written_off
         );
         let t = report.timings;
         println!(

@@ -376,6 +376,7 @@ pub fn demo_summary(report: &DemoReport, elapsed: std::time::Duration, out: &mut
     writeln!(out, "loans paid off       {:>7}", report.paid_off)?;
     writeln!(out, "nightly batch        {:>7} loan-days touched; {} installments fell due; {} grace periods ended; {} status changes; {} charges held by the cost cap",
         report.eod.loans_touched, report.eod.installments_due, report.eod.grace_expired, report.eod.status_changes, report.eod.cap_applied)?;
+    writeln!(out, "loans written off    {:>7}  (by the nightly batch's rule; arrears writeoff list)", report.eod.written_off)?;
     Ok(())
 }
 

@@ -164,14 +164,16 @@ pub enum LoanStatus {
 }
 
 /// A write-off (charge-off): the loan's business date it was made on, how many payments the
-/// loan had received before it (a replay puts it back between the same payments), and what was
-/// owed then, by component. The debt is not forgiven: the borrower still owes it, accruals
+/// loan had received before it (a replay puts it back between the same payments), what was
+/// owed then, by component, and how late the loan was. The debt is not forgiven: the borrower still owes it, accruals
 /// stop, and what is paid afterwards is a recovery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WriteOff {
     pub date: Date,
     pub after_payments: u32,
     pub amount: Components,
+    /// Days past due on the day: the delinquency began on `date` less these days.
+    pub dpd: u32,
 }
 
 /// Days in the year the all-in cost cap is measured over, whatever the product's day count.
@@ -564,7 +566,7 @@ impl LoanState {
         }
         let amount = self.outstanding();
         self.status = LoanStatus::WrittenOff;
-        self.written_off = Some(WriteOff { date, after_payments, amount });
+        self.written_off = Some(WriteOff { date, after_payments, amount, dpd: self.dpd });
         let mut events = vec![LoanEvent::WrittenOff { date, amount: amount.total() }];
         self.refresh_status(terms, &mut events);
         Ok(events)

@@ -967,7 +967,7 @@ impl Tx<'_> {
              WHERE business_date >= $1 AND business_date <= $2 AND decision = 'allowed' AND purpose = 'collection' \
              GROUP BY strategy, arm, loan_seq) \
              SELECT t.strategy, t.arm, count(*), CAST(SUM(t.n) AS BIGINT), \
-             CAST(SUM(CASE WHEN l.status = 'paid-off' OR (l.status = 'active' AND l.bucket = 'M0') THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN (l.status = 'paid-off' AND l.bucket <> 'written-off') OR (l.status = 'active' AND l.bucket = 'M0') THEN 1 ELSE 0 END) AS BIGINT), \
              CAST(COALESCE(SUM((SELECT COALESCE(SUM(p.amount), 0) FROM payments p WHERE p.loan_seq = t.loan_seq \
                AND p.status = 'posted' AND p.value_date >= t.first_day)), 0) AS BIGINT) \
              FROM touched t JOIN loans l ON l.seq = t.loan_seq GROUP BY t.strategy, t.arm ORDER BY t.strategy, t.arm",
@@ -1055,7 +1055,7 @@ pub struct ArmResult {
     pub arm: String,
     pub loans: i64,
     pub contacts: i64,
-    /// Loans now current or paid off (a written-off loan is not cured).
+    /// Loans now current or paid off (a written-off loan is not cured, even recovered in full).
     pub cured: i64,
     /// Payments (minor units) on those loans since their first contact in the period.
     pub recovered: i64,

@@ -144,12 +144,20 @@ impl Tx<'_> {
     }
 
     /// Corrects what a month row says of a loan's standing (after a dispute): its status code,
-    /// days past due and class, and no amount overdue when it was not late.
-    pub fn correct_month(&mut self, loan_seq: i64, month: &str, status: i64, dpd: i64, class: &str) -> Result<bool, StoreError> {
+    /// days past due, class and bucket, and no amount overdue when it was not late.
+    pub fn correct_month(
+        &mut self,
+        loan_seq: i64,
+        month: &str,
+        status: i64,
+        dpd: i64,
+        class: &str,
+        bucket: &str,
+    ) -> Result<bool, StoreError> {
         let n = self.conn.execute(
-            "UPDATE loan_months SET status = $3, dpd = CAST($4 AS BIGINT), class = $5, \
+            "UPDATE loan_months SET status = $3, dpd = CAST($4 AS BIGINT), class = $5, bucket = $6, \
              overdue = CASE WHEN CAST($4 AS BIGINT) = 0 THEN 0 ELSE overdue END WHERE loan_seq = $1 AND month = $2",
-            &[loan_seq.into(), month.into(), status.into(), dpd.into(), class.into()],
+            &[loan_seq.into(), month.into(), status.into(), dpd.into(), class.into(), bucket.into()],
         )?;
         Ok(n == 1)
     }
@@ -401,5 +409,128 @@ impl Tx<'_> {
             &[from.to_string().into(), to.to_string().into()],
         )?;
         rows.iter().map(|r| Ok((r.text(0)?.to_owned(), r.int(1)?))).collect()
+    }
+}
+
+/// The identity a US credit bureau matches an account on: names, SSN, date of birth and
+/// address, as the Metro 2 base segment carries them. `Debug` masks the SSN.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub borrower_id: String,
+    pub surname: String,
+    pub first_name: String,
+    /// Nine digits.
+    pub ssn: String,
+    pub birth_date: Date,
+    pub address: String,
+    pub city: String,
+    /// Two letters.
+    pub state: String,
+    /// Five or nine digits.
+    pub zip: String,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("borrower_id", &self.borrower_id)
+            .field("surname", &self.surname)
+            .field("ssn", &format_args!("*****{}", &self.ssn[self.ssn.len().saturating_sub(4)..]))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tx<'_> {
+    /// Adds identities, replacing those of borrowers already known.
+    pub fn upsert_identities(&mut self, identities: &[Identity]) -> Result<(), StoreError> {
+        for i in identities {
+            self.conn.execute(
+                "INSERT INTO identities (borrower_id, surname, first_name, ssn, birth_date, address, city, state, zip) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (borrower_id) DO UPDATE SET \
+                 surname = excluded.surname, first_name = excluded.first_name, ssn = excluded.ssn, \
+                 birth_date = excluded.birth_date, address = excluded.address, city = excluded.city, \
+                 state = excluded.state, zip = excluded.zip",
+                &[
+                    i.borrower_id.as_str().into(),
+                    i.surname.as_str().into(),
+                    i.first_name.as_str().into(),
+                    i.ssn.as_str().into(),
+                    i.birth_date.to_string().into(),
+                    i.address.as_str().into(),
+                    i.city.as_str().into(),
+                    i.state.as_str().into(),
+                    i.zip.as_str().into(),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The identities of these borrowers that are known, by borrower.
+    pub fn identities(&mut self, ids: &[&str]) -> Result<std::collections::HashMap<String, Identity>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(crate::collect::IN_CHUNK) {
+            let sql = format!(
+                "SELECT borrower_id, surname, first_name, ssn, birth_date, address, city, state, zip FROM identities \
+                 WHERE borrower_id IN ({})",
+                crate::collect::placeholders(1, chunk.len())
+            );
+            let params: Vec<Value> = chunk.iter().map(|&s| Value::from(s)).collect();
+            for r in self.conn.query(&sql, &params)? {
+                let i = Identity {
+                    borrower_id: r.text(0)?.to_owned(),
+                    surname: r.text(1)?.to_owned(),
+                    first_name: r.text(2)?.to_owned(),
+                    ssn: r.text(3)?.to_owned(),
+                    birth_date: parse_date(r.text(4)?)?,
+                    address: r.text(5)?.to_owned(),
+                    city: r.text(6)?.to_owned(),
+                    state: r.text(7)?.to_owned(),
+                    zip: r.text(8)?.to_owned(),
+                };
+                out.insert(i.borrower_id.clone(), i);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Loans of `seqs` with a dispute resolved from `from` to `to`.
+    pub fn dispute_resolved_between(&mut self, seqs: &[i64], from: Date, to: Date) -> Result<Vec<i64>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in seqs.chunks(crate::collect::IN_CHUNK) {
+            let sql = format!(
+                "SELECT DISTINCT loan_seq FROM disputes WHERE resolved_on >= $1 AND resolved_on <= $2 AND loan_seq IN ({})",
+                crate::collect::placeholders(3, chunk.len())
+            );
+            let mut params = vec![Value::from(from.to_string()), Value::from(to.to_string())];
+            params.extend(chunk.iter().map(|&s| Value::from(s)));
+            for r in self.conn.query(&sql, &params)? {
+                out.push(r.int(0)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Tx<'_> {
+    /// Up to `limit` active loans in `currency` whose oldest unpaid installment fell due before
+    /// `cutoff` (more than the rule's days past due on the day after it), locked on PostgreSQL.
+    pub fn loans_overdue_since(&mut self, currency: &str, cutoff: Date, limit: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
+        let lock = self.row_lock();
+        let rows = self.conn.query(
+            &format!(
+                "SELECT {} FROM loans WHERE status = 'active' AND oldest_unpaid_due < $1 AND currency = $2 \
+                 ORDER BY seq LIMIT $3{lock}",
+                crate::LOAN_COLUMNS
+            ),
+            &[cutoff.to_string().into(), currency.into(), limit.into()],
+        )?;
+        Ok(rows.into_iter().map(crate::RawLoan).collect())
+    }
+
+    /// The status of a loan (`active`, `paid-off`, `written-off`), without decoding it.
+    pub fn loan_status(&mut self, seq: i64) -> Result<Option<String>, StoreError> {
+        let rows = self.conn.query("SELECT status FROM loans WHERE seq = $1", &[seq.into()])?;
+        rows.first().map(|r| r.text(0).map(str::to_owned)).transpose()
     }
 }

@@ -24,7 +24,7 @@ pub use collect::{
 };
 pub use conn::{Backend, Value};
 use conn::{Conn, PgConn, Row, SqliteConn};
-pub use credit::{ComplaintRow, DisputeRow, NewComplaint, WriteOffRow};
+pub use credit::{ComplaintRow, DisputeRow, Identity, NewComplaint, WriteOffRow};
 pub use risk::{MonthRow, MonthTotal, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.
@@ -38,13 +38,13 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_collections.sql"),
     include_str!("../migrations/sqlite/0003_risk.sql"),
-    include_str!("../migrations/sqlite/0004_write_offs.sql"),
+    include_str!("../migrations/sqlite/0004_credit.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
     include_str!("../migrations/postgres/0002_collections.sql"),
     include_str!("../migrations/postgres/0003_risk.sql"),
-    include_str!("../migrations/postgres/0004_write_offs.sql"),
+    include_str!("../migrations/postgres/0004_credit.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -251,7 +251,7 @@ impl Tx<'_> {
         &mut self,
         month: &str,
         pack: &str,
-        rows: &[(i64, char, bool, bool)],
+        rows: &[(i64, String, bool, bool)],
     ) -> Result<i64, StoreError> {
         let run = self.conn.query(
             "SELECT CAST(COALESCE(MAX(run_no), 0) AS BIGINT) + 1 FROM credit_reports WHERE month = $1 AND pack = $2",
@@ -260,15 +260,15 @@ impl Tx<'_> {
             .int(0)?;
         let values = rows
             .iter()
-            .map(|&(seq, status, negative, withheld)| {
+            .map(|(seq, status, negative, withheld)| {
                 vec![
-                    Value::from(seq),
+                    Value::from(*seq),
                     Value::from(month),
                     Value::from(pack),
                     Value::from(run),
-                    Value::from(status.to_string()),
-                    Value::from(i64::from(negative)),
-                    Value::from(i64::from(withheld)),
+                    Value::from(status.as_str()),
+                    Value::from(i64::from(*negative)),
+                    Value::from(i64::from(*withheld)),
                 ]
             })
             .collect();

@@ -172,4 +172,9 @@ story!(a_version_1_book_upgrades_with_its_reference_dates, |db: &TestDb| {
     let found = store.read(|tx| tx.loans_by_reference_due(&[d("2026-02-15")], 0, 10)).unwrap();
     assert_eq!(found.len(), 1, "the overdue loan is found by its oldest unpaid due date");
     assert_eq!(found[0].decode().unwrap().loan_no, "OLD1");
+    // A book that existed before write-off keeps its loans on the books until told otherwise.
+    let rule = store.read(arrears_app::writeoff::WriteOffRule::load).unwrap();
+    assert_eq!((rule.cny, rule.usd), (None, None));
+    let fresh = store.read(|tx| Ok::<_, arrears_app::AppError>(tx.meta("writeoff.after_days.cny")?)).unwrap();
+    assert_eq!(fresh.as_deref(), Some("0"));
 });

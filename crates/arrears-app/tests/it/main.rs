@@ -10,6 +10,7 @@ mod concurrency;
 mod eod;
 mod gateway;
 mod import;
+mod metro2;
 mod payments;
 mod risk;
 mod writeoff;

@@ -3,7 +3,7 @@
 
 use arrears_bureau::metro2::{
     base_record, history_code, history_profile, parse_file, status_by_dpd, write_file, BaseSegment, Header, Metro2Error,
-    RECORD_LEN,
+    Standing, RECORD_LEN,
 };
 use arrears_core::{Amount, Date};
 
@@ -85,6 +85,35 @@ fn status_and_history_codes_by_days_past_due() {
         assert_eq!((status_by_dpd(dpd), history_code(dpd)), (status, code), "{dpd} days");
     }
     assert_eq!(history_profile(&[Some('1'), None, Some('0')], 4), format!("1D0D{}", "B".repeat(20)));
+}
+
+#[test]
+fn a_charge_off_reads_97_then_64_rated_l() {
+    let cases = [
+        (Standing::Open { dpd: 0 }, "11", ' ', '0'),
+        (Standing::Open { dpd: 95 }, "80", ' ', '3'),
+        (Standing::Paid, "13", '0', '0'),
+        (Standing::ChargedOff, "97", 'L', 'L'),
+        (Standing::PaidAfterChargeOff, "64", 'L', 'L'),
+    ];
+    for (standing, status, rating, code) in cases {
+        assert_eq!(
+            (standing.account_status(), standing.payment_rating(), standing.history_code()),
+            (status, rating, code),
+            "{standing:?}"
+        );
+    }
+    // The status reaches the file and the trailer's count of it.
+    let mut charged_off = account(1, 200);
+    charged_off.account_status = "97".into();
+    charged_off.payment_rating = 'L';
+    let mut recovered = account(2, 0);
+    recovered.account_status = "64".into();
+    recovered.payment_rating = 'L';
+    let parsed = parse_file(&write_file(&header(), &[charged_off, recovered])).unwrap();
+    let read: Vec<(&str, char)> = parsed.bases.iter().map(|b| (b.account_status.as_str(), b.payment_rating)).collect();
+    assert_eq!(read, [("97", 'L'), ("64", 'L')]);
+    assert_eq!((parsed.totals.by_status.get("97"), parsed.totals.by_status.get("64")), (Some(&1), Some(&1)));
 }
 
 #[test]

@@ -427,8 +427,26 @@ fn month_ends_score_the_book_and_loan_show_tells_why() {
     assert!(!missing.exists(), "a refused month leaves no file");
     env.rejected(
         &["credit", "furnish", "--month", "2026-03", "--pack", "us", "--out", missing.to_str().unwrap()],
-        &["--pack us: "],
+        &["--furnisher-id: "],
     );
+    // The US file of a book of yuan loans has no accounts, and still reads back as Metro 2.
+    let metro = env.dir.join("us-2026-03.txt");
+    let us = [
+        "credit",
+        "furnish",
+        "--month",
+        "2026-03",
+        "--pack",
+        "us",
+        "--furnisher-id",
+        "ARREARS01",
+        "--furnisher-name",
+        "Example Bank",
+    ];
+    let out = env.ok(&[&us[..], &["--out", metro.to_str().unwrap()]].concat());
+    assert!(out.starts_with("0 accounts furnished for 2026-03"), "{out}");
+    let out = env.ok(&["credit", "parse", metro.to_str().unwrap()]);
+    assert!(out.contains("0 base segments; trailer totals match"), "{out}");
     let not_metro = env.file("not-metro2.txt", "HELLO\n");
     env.rejected(&["credit", "parse", not_metro.to_str().unwrap()], &["record 1: 5 characters; every record has 426"]);
     assert!(text.lines().any(|l| l.starts_with("L1-2026-02,3000,") && l.ends_with(",1")), "L1 was late at March's end:\n{text}");
