@@ -150,6 +150,24 @@ story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb
     assert!(r.classes.is_empty(), "a written-off loan has no class: {:?}", r.classes);
     assert!(r.buckets.iter().any(|b| b.group == "written-off" && b.loans == 2), "{:?}", r.buckets);
     assert_ledger_matches(&mut store);
+
+    // L4's August disputed and found wrong (it should read 6, not bad debt): the correction
+    // reaches the record, and the month counts in a class again.
+    use arrears_app::disputes::{self, NewDispute, Outcome};
+    let dispute = NewDispute {
+        loan_no: "L4",
+        month: Some("2026-08"),
+        amount: None,
+        reason: "not bad debt",
+        channel: "letter",
+        actor: "L4",
+    };
+    let id = disputes::open(&mut store, &dispute).unwrap();
+    disputes::resolve(&mut store, id, Outcome::Corrected { status: '6' }, "officer").unwrap();
+    let l4_history = bureau::history(&mut store, "L4").unwrap();
+    assert_eq!(code_of(&l4_history, "2026-08"), Some(MonthCode::Overdue(6)));
+    let r = regulator::report(&mut store, "2026-08").unwrap();
+    assert_eq!(r.classes.iter().map(|c| (c.group.as_str(), c.loans)).collect::<Vec<_>>(), [("substandard", 1)]);
 });
 
 story!(a_write_off_rule_is_checked_and_can_be_off, |db: &TestDb| {
