@@ -260,9 +260,15 @@ pub fn run(
         if let Some(new) = originations.remove(&day) {
             let mut pairs = Vec::with_capacity(new.len());
             let mut borrowers = Vec::new();
+            let mut identities = Vec::new();
             for loan in &new {
                 if known_borrowers.insert(loan.borrower_id.clone()) {
-                    borrowers.push(demo_desk::draw_borrower(&mut desk_rng, &loan.borrower_id, loan.product == "US-INST"));
+                    let us = loan.product == "US-INST";
+                    let borrower = demo_desk::draw_borrower(&mut desk_rng, &loan.borrower_id, us);
+                    if us {
+                        identities.push(demo_desk::draw_identity(&borrower));
+                    }
+                    borrowers.push(borrower);
                 }
             }
             let seqs = store.transaction(|tx| {
@@ -271,6 +277,7 @@ pub fn run(
                     pairs.push((loan, terms));
                 }
                 tx.upsert_borrowers(&borrowers)?;
+                tx.upsert_identities(&identities)?;
                 open_loans(tx, &pairs)
             })?;
             for ((loan, terms), seq) in pairs.into_iter().zip(seqs) {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use arrears_core::{Amount, Date};
 use arrears_policy::LocalTime;
-use arrears_store::{AgentRow, BorrowerRecord, Store};
+use arrears_store::{AgentRow, BorrowerRecord, Identity, Store};
 
 use crate::calls::{self, CallOutcome, Dial};
 use crate::collect::CollectConfig;
@@ -89,6 +89,39 @@ pub fn draw_borrower(rng: &mut Rng, borrower_id: &str, us: bool) -> BorrowerReco
             opted_out: String::new(),
             segment: None,
         }
+    }
+}
+
+const US_PLACES: [(&str, &str, &str); 6] = [
+    ("New York", "NY", "10001"),
+    ("Chicago", "IL", "60601"),
+    ("Houston", "TX", "77002"),
+    ("Denver", "CO", "80202"),
+    ("Seattle", "WA", "98101"),
+    ("Atlanta", "GA", "30303"),
+];
+const US_STREETS: [&str; 6] = ["Elm St", "Oak Ave", "Maple Dr", "Pine St", "Cedar Ln", "Main St"];
+
+/// The identity of an American demo borrower, for US furnishing: drawn from a generator of its
+/// own (seeded by the borrower's id), so the rest of the demo draws what it always drew. The
+/// SSNs are synthetic, of a valid form.
+pub fn draw_identity(b: &BorrowerRecord) -> Identity {
+    let seed = b.borrower_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, c| (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3));
+    let mut rng = Rng::new(seed);
+    let (first, last) = b.name.split_once(' ').unwrap_or((b.name.as_str(), b.name.as_str()));
+    let area = rng.range(1, 665);
+    let (city, state, zip) = US_PLACES[rng.range(0, US_PLACES.len() as i64 - 1) as usize];
+    Identity {
+        borrower_id: b.borrower_id.clone(),
+        surname: last.to_owned(),
+        first_name: first.to_owned(),
+        ssn: format!("{area:03}{:02}{:04}", rng.range(1, 99), rng.range(1, 9999)),
+        birth_date: Date::from_ymd(rng.range(1960, 2004) as i32, rng.range(1, 12) as u32, rng.range(1, 28) as u32)
+            .expect("a day of a month"),
+        address: format!("{} {}", rng.range(1, 999), US_STREETS[rng.range(0, US_STREETS.len() as i64 - 1) as usize]),
+        city: city.to_owned(),
+        state: state.to_owned(),
+        zip: zip.to_owned(),
     }
 }
 

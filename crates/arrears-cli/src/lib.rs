@@ -619,6 +619,25 @@ fn run_demo(
         println!("  arrears compliance report --from {start} --to {}", last.add_days(1));
         println!("  arrears collect results --from {start} --to {}", last.add_days(1));
         println!("  arrears risk drift");
+        // The last month the demo closed, for the bureau and the regulator.
+        let month_end = if arrears_app::risk::is_month_end(last) {
+            last
+        } else {
+            arrears_core::Date::from_ymd(last.year(), last.month(), 1).expect("the first of a month").add_days(-1)
+        };
+        if month_end >= start {
+            let month = arrears_app::risk::month_key(month_end);
+            if let Some(loan_no) = report.examples.get(&demo::Behaviour::Defaulting) {
+                println!("  arrears credit history --loan {loan_no}   # what the bureau was told, and when each mark ages out");
+            }
+            println!("  arrears credit furnish --month {month} --out cn-{month}.jsonl");
+            println!(
+                "  arrears credit furnish --month {month} --pack us --furnisher-id DEMO00001 --furnisher-name \"Demo Bank\" --out us-{month}.txt"
+            );
+            println!("  arrears credit parse us-{month}.txt");
+            println!("  arrears report regulator --month {month}");
+            println!("  arrears writeoff list --from {start} --to {}", last.add_days(1));
+        }
     }
     Ok(())
 }
