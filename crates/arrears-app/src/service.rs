@@ -4,7 +4,9 @@
 use arrears_core::ledger::{self, EntryKind};
 use arrears_core::payment::PaymentFact;
 use arrears_core::status::StatusChange;
-use arrears_core::{Allocation, Amount, Date, LoanState, LoanTerms, Rate, RepaymentMethod, TermsInput};
+use arrears_core::{
+    Allocation, Amount, Components, Date, LoanError, LoanState, LoanTerms, Rate, RepaymentMethod, TermsInput, WriteOff,
+};
 use arrears_store::{EncodedLoan, LoanRecord, LoanUpdate, PaymentRecord, PaymentStatus, PortfolioRow, Store, StoredEntry, Tx};
 use serde::Serialize;
 
@@ -123,14 +125,6 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>,
         }
         let posted: Vec<PaymentRecord> =
             tx.payments_of(loan.seq)?.into_iter().filter(|p| p.status == PaymentStatus::Posted).collect();
-        if let Some(w) = &loan.state.written_off {
-            if date < w.date {
-                return Err(AppError::invalid(
-                    "date",
-                    format!("{date} is before the loan's write-off on {}; a payment now is a recovery, dated from then", w.date),
-                ));
-            }
-        }
         if let Some(last) = posted.last() {
             if date < last.value_date {
                 return Err(AppError::invalid(
@@ -140,6 +134,12 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>,
             }
         }
         let before = loan.state.clone();
+        // A payment received before the write-off but posted only now goes in before it, and
+        // changes what was written off; from the write-off's day on, a payment is a recovery.
+        let written_off = before.written_off.map(|w| {
+            let earlier = date < w.date;
+            WriteOff { after_payments: w.after_payments + u32::from(earlier), ..w }
+        });
         let (after, allocation) = if date >= before.as_of {
             let mut state = before.clone();
             state.advance(&loan.terms, date)?;
@@ -147,18 +147,26 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>,
             (state, allocation)
         } else {
             // A payment dated before the loan's last processed day: replay the loan with it.
-            let written_off = before.written_off.as_ref();
             let mut facts: Vec<PaymentFact> = posted.iter().map(PaymentRecord::fact).collect();
-            let mut state = LoanState::replay_with(&loan.terms, &facts, written_off, date)?;
+            let mut state = LoanState::replay_with(&loan.terms, &facts, written_off.as_ref(), date)?;
             let (allocation, _) = state.apply_payment(&loan.terms, date, amount)?;
             facts.push(PaymentFact { date, amount });
-            let state = LoanState::replay_with(&loan.terms, &facts, written_off, before.as_of)?;
+            let state = LoanState::replay_with(&loan.terms, &facts, written_off.as_ref(), before.as_of)
+                .map_err(|e| before_write_off(e, "the payment", before.written_off))?;
             (state, allocation)
         };
         let allocation_json = serde_json::to_string(&allocation).expect("allocations serialise");
         let payment_id = tx.insert_payment(key, loan.seq, amount, date, &allocation_json)?;
         let reference = format!("payment:{payment_id}");
         save_change(tx, &loan, &before, &after, open, EntryKind::Payment, &reference, "payment")?;
+        amend_write_off(
+            tx,
+            loan.seq,
+            &before,
+            &after,
+            open,
+            &format!("payment {payment_id} of {date}, made before the write-off"),
+        )?;
         tx.audit(
             date,
             SYSTEM_ACTOR,
@@ -246,6 +254,36 @@ pub(crate) fn save_change(
     Ok(())
 }
 
+/// Registers the change in what a written-off loan had written off, if a replay changed it.
+fn amend_write_off(
+    tx: &mut Tx<'_>,
+    seq: i64,
+    before: &LoanState,
+    after: &LoanState,
+    on: Date,
+    reason: &str,
+) -> Result<(), AppError> {
+    if let (Some(b), Some(a)) = (before.written_off, after.written_off) {
+        let delta = a.amount.minus(&b.amount);
+        if delta != Components::default() {
+            tx.amend_write_off(seq, on, reason, &delta)?;
+        }
+    }
+    Ok(())
+}
+
+/// A replay that cannot make the write-off again: the change would take the loan out of
+/// arrears before the day it was written off.
+fn before_write_off(e: LoanError, what: &str, written_off: Option<WriteOff>) -> AppError {
+    match (e, written_off) {
+        (LoanError::NotOverdue(_), Some(w)) => AppError::invalid(
+            "amount",
+            format!("{what} would leave nothing past due on the loan's write-off day {}; a write-off is not taken back", w.date),
+        ),
+        (e, _) => e.into(),
+    }
+}
+
 /// The status changes in `after` that `before` did not have: its history past their common
 /// beginning.
 pub fn new_history<'a>(before: &LoanState, after: &'a LoanState) -> &'a [StatusChange] {
@@ -287,27 +325,23 @@ pub fn reverse(store: &mut Store, payment_id: i64, key: &str) -> Result<Reversal
         if let Some(last) = posted.last().filter(|p| p.id != payment_id) {
             return Err(AppError::invalid("payment", format!("payment {} came later on this loan; reverse it first", last.id)));
         }
-        if let Some(w) = &loan.state.written_off {
-            if posted.len() <= w.after_payments as usize {
-                return Err(AppError::invalid(
-                    "payment",
-                    format!(
-                        "payment {payment_id} came before the loan's write-off on {}; reversing it would change what was written off",
-                        w.date
-                    ),
-                ));
-            }
-        }
         let facts: Vec<PaymentFact> = posted.iter().filter(|p| p.id != payment_id).map(PaymentRecord::fact).collect();
         let before = loan.state.clone();
+        // A payment made before the write-off, reversed: the write-off comes one payment sooner
+        // and writes off more.
+        let written_off = before.written_off.map(|w| {
+            let earlier = posted.len() <= w.after_payments as usize;
+            WriteOff { after_payments: w.after_payments - u32::from(earlier), ..w }
+        });
         // Replayed up to the last closed business date at least, so a loan the payment had
         // closed is brought up to date with the days it missed.
         let business = tx.business_date()?;
         let to = business.map_or(before.as_of, |b| b.max(before.as_of));
-        let after = LoanState::replay_with(&loan.terms, &facts, before.written_off.as_ref(), to)?;
+        let after = LoanState::replay_with(&loan.terms, &facts, written_off.as_ref(), to)?;
         let date = open_day(tx)?.map_or(before.as_of, |d| d.max(before.as_of));
         tx.mark_reversed(payment_id, key)?;
         save_change(tx, &loan, &before, &after, date, EntryKind::Reversal, &format!("reversal:{payment_id}"), "reversal")?;
+        amend_write_off(tx, loan.seq, &before, &after, date, &format!("payment {payment_id} reversed"))?;
         tx.audit(
             date,
             SYSTEM_ACTOR,

@@ -56,7 +56,7 @@ pub fn writeoff(db: &str, what: WriteoffWhat) -> Result<()> {
                         "loan": w.loan_no, "currency": w.currency, "written_off_on": w.written_off_on.to_string(),
                         "basis": w.basis, "reason": w.reason, "decided_by": w.decided_by,
                         "amount": w.amount.total().to_string(), "principal": w.amount.principal.to_string(),
-                        "still_owed": arrears_core::Amount(w.still_owed).to_string(),
+                        "still_owed": arrears_core::Amount(w.still_owed).to_string(), "amendments": w.amendments,
                     });
                     println!("{doc}");
                 }
@@ -75,7 +75,7 @@ pub fn writeoff(db: &str, what: WriteoffWhat) -> Result<()> {
                     format!("{} {}", w.currency, w.amount.total()),
                     arrears_core::Amount(w.still_owed).to_string(),
                     w.decided_by,
-                    w.reason
+                    if w.amendments > 0 { format!("{} (amended {} times)", w.reason, w.amendments) } else { w.reason.clone() }
                 );
             }
             println!("{} write-offs", rows.len());

@@ -178,9 +178,14 @@ pub fn disbursement_entry(date: Date, principal: Amount) -> Entry {
 ///
 /// When `after` is written off and `before` was not, what it owed then leaves the receivables
 /// for the loss account, and the memo accounts keep the claim by component. Once written off,
-/// a payment (or its reversal) pays the memo claim and is income of recoveries.
+/// a payment (or its reversal) pays the memo claim and is income of recoveries; a change to a
+/// payment made before the write-off (its reversal, or one posted late) is booked against the
+/// receivables, and the change in what was written off moves between them and the memo.
 pub fn entries_between(date: Date, kind: EntryKind, before: &LoanState, after: &LoanState) -> Vec<Entry> {
-    debug_assert!(before.written_off.is_none() || after.written_off == before.written_off, "a write-off is never taken back");
+    debug_assert!(
+        before.written_off.is_none() || after.written_off.is_some_and(|w| Some(w.date) == before.written_off.map(|b| b.date)),
+        "a write-off is never taken back or moved"
+    );
     let mut out = Vec::new();
     let charged = after.charged().minus(&before.charged());
     debug_assert!(charged.principal.is_zero(), "principal is charged only at disbursement");
@@ -193,14 +198,14 @@ pub fn entries_between(date: Date, kind: EntryKind, before: &LoanState, after: &
         })
         .collect();
     out.push(Entry::new(date, EntryKind::Accrual, charge_lines).expect("each charge line has its income line"));
+    // What was written off, and recovered since, on each side. A replay that changes a payment
+    // made before the write-off changes what was written off: the difference is written off
+    // too, and the payment's change is booked against the receivables it paid.
+    let written = |s: &LoanState| s.written_off.map_or(Components::default(), |w| w.amount);
+    let recovered_by = |s: &LoanState| s.written_off.map_or(Components::default(), |w| w.amount.minus(&s.outstanding()));
+    let recovered = recovered_by(after).minus(&recovered_by(before));
+    let written_off = written(after).minus(&written(before));
     let paid = after.paid().minus(&before.paid());
-    // What the payments paid after the write-off: all of it on a loan already written off;
-    // on a loan written off in between, what the claim fell by since.
-    let recovered = match (&before.written_off, &after.written_off) {
-        (Some(_), _) => paid,
-        (None, Some(w)) => w.amount.minus(&after.outstanding()),
-        (None, None) => Components::default(),
-    };
     let held = after.credit - before.credit;
     let before_write_off = paid.minus(&recovered);
     let mut pay_lines: Vec<Line> = Component::ALL
@@ -211,9 +216,7 @@ pub fn entries_between(date: Date, kind: EntryKind, before: &LoanState, after: &
     pay_lines.push(Line { account: Account::Collections, amount: before_write_off.total() + held });
     let pay_kind = if kind == EntryKind::Accrual { EntryKind::CreditApplied } else { kind };
     out.push(Entry::new(date, pay_kind, pay_lines).expect("collections balance the payment lines"));
-    if let (None, Some(w)) = (&before.written_off, &after.written_off) {
-        out.push(write_off_entry(date, &w.amount));
-    }
+    out.push(write_off_entry(date, &written_off));
     let mut lines: Vec<Line> = Component::ALL
         .into_iter()
         .map(|c| Line { account: Account::WrittenOff(c), amount: Amount(-recovered.get(c).0) })

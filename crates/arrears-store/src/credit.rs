@@ -308,14 +308,24 @@ pub struct WriteOffRow {
     pub basis: String,
     pub reason: String,
     pub decided_by: String,
-    /// What was owed on the day, by component (minor units).
+    /// What was written off, by component (minor units): the amount of the day, with any
+    /// amendments since.
     pub amount: Components,
+    /// How many times a change to a payment before the write-off amended it.
+    pub amendments: i64,
     /// What the loan owes now (minor units): the written-off amount less recoveries.
     pub still_owed: i64,
 }
 
 const WRITE_OFF_COLUMNS: &str = "w.loan_seq, l.loan_no, l.currency, w.written_off_on, w.basis, w.reason, w.decided_by, \
-     w.principal, w.interest, w.penalty, w.compound, w.fee, l.total_outstanding";
+     CAST(w.principal + COALESCE(a.principal, 0) AS BIGINT), CAST(w.interest + COALESCE(a.interest, 0) AS BIGINT), \
+     CAST(w.penalty + COALESCE(a.penalty, 0) AS BIGINT), CAST(w.compound + COALESCE(a.compound, 0) AS BIGINT), \
+     CAST(w.fee + COALESCE(a.fee, 0) AS BIGINT), l.total_outstanding, CAST(COALESCE(a.n, 0) AS BIGINT)";
+
+/// The register joined to its loans and to each write-off's amendments, summed.
+const WRITE_OFF_FROM: &str = "write_offs w JOIN loans l ON l.seq = w.loan_seq LEFT JOIN \
+     (SELECT loan_seq, COUNT(*) AS n, SUM(principal) AS principal, SUM(interest) AS interest, SUM(penalty) AS penalty, \
+      SUM(compound) AS compound, SUM(fee) AS fee FROM write_off_amendments GROUP BY loan_seq) a ON a.loan_seq = w.loan_seq";
 
 fn write_off_from_row(r: &Row) -> Result<WriteOffRow, StoreError> {
     Ok(WriteOffRow {
@@ -334,6 +344,7 @@ fn write_off_from_row(r: &Row) -> Result<WriteOffRow, StoreError> {
             fee: Amount(r.int(11)?),
         },
         still_owed: r.int(12)?,
+        amendments: r.int(13)?,
     })
 }
 
@@ -367,12 +378,36 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Records a change of `delta` to what loan `loan_seq` had written off, made on `on`.
+    pub fn amend_write_off(&mut self, loan_seq: i64, on: Date, reason: &str, delta: &Components) -> Result<(), StoreError> {
+        let next = self.conn.query(
+            "SELECT CAST(COALESCE(MAX(amendment_no), 0) AS BIGINT) + 1 FROM write_off_amendments WHERE loan_seq = $1",
+            &[loan_seq.into()],
+        )?[0]
+            .int(0)?;
+        self.conn.execute(
+            "INSERT INTO write_off_amendments (loan_seq, amendment_no, amended_on, reason, principal, interest, penalty, compound, fee) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                loan_seq.into(),
+                next.into(),
+                on.to_string().into(),
+                reason.into(),
+                delta.principal.0.into(),
+                delta.interest.0.into(),
+                delta.penalty.0.into(),
+                delta.compound.0.into(),
+                delta.fee.0.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
     /// The write-off of a loan, if it was written off.
     pub fn write_off_of(&mut self, loan_seq: i64) -> Result<Option<WriteOffRow>, StoreError> {
-        let rows = self.conn.query(
-            &format!("SELECT {WRITE_OFF_COLUMNS} FROM write_offs w JOIN loans l ON l.seq = w.loan_seq WHERE w.loan_seq = $1"),
-            &[loan_seq.into()],
-        )?;
+        let rows = self
+            .conn
+            .query(&format!("SELECT {WRITE_OFF_COLUMNS} FROM {WRITE_OFF_FROM} WHERE w.loan_seq = $1"), &[loan_seq.into()])?;
         rows.first().map(write_off_from_row).transpose()
     }
 
@@ -380,7 +415,7 @@ impl Tx<'_> {
     pub fn write_offs_between(&mut self, from: Date, to: Date) -> Result<Vec<WriteOffRow>, StoreError> {
         let rows = self.conn.query(
             &format!(
-                "SELECT {WRITE_OFF_COLUMNS} FROM write_offs w JOIN loans l ON l.seq = w.loan_seq \
+                "SELECT {WRITE_OFF_COLUMNS} FROM {WRITE_OFF_FROM} \
                  WHERE w.written_off_on >= $1 AND w.written_off_on <= $2 ORDER BY w.written_off_on, w.loan_seq"
             ),
             &[from.to_string().into(), to.to_string().into()],

@@ -104,13 +104,30 @@ story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb
     assert_eq!(register[1].amount, l1.state.outstanding());
     assert_eq!(register[1].decided_by, "system");
 
-    // Recoveries on L2: not dated before the write-off; the early payment can no longer be
-    // reversed; a recovery can.
-    let err = service::pay(&mut store, "L2", amt("100.00"), Some(d("2026-05-19")), "early").unwrap_err();
-    assert!(err.to_string().contains("before the loan's write-off on 2026-05-20"), "{err}");
-    let feb = l2.payments[0].id;
-    let err = service::reverse(&mut store, feb, "undo-feb").unwrap_err();
-    assert!(err.to_string().contains("came before the loan's write-off"), "{err}");
+    // A payment received on 2026-05-19, the day before the write-off, posted late: it goes in
+    // before the write-off, which now writes off less, and the register records the amendment.
+    let late = service::pay(&mut store, "L2", amt("100.00"), Some(d("2026-05-19")), "late").unwrap();
+    let view = loan_view(&mut store, "L2", None).unwrap();
+    let amended = view.state.written_off.unwrap();
+    assert_eq!((amended.date, amended.after_payments), (d("2026-05-20"), 2));
+    // Less by the 100.00, and by the penalty it saved on 2026-05-20.
+    let saved = decided.amount.total() - amt("100.00") - amended.amount.total();
+    assert!(saved > Amount::ZERO && saved < amt("0.10"), "{saved}");
+    let row = writeoff::register(&mut store, d("2026-05-20"), d("2026-05-20")).unwrap().remove(0);
+    assert_eq!((row.amount, row.amendments), (amended.amount, 1));
+    assert_ledger_matches(&mut store);
+    // It bounced: reversed, the write-off is what it was.
+    service::reverse(&mut store, late.payment_id, "late-bounced").unwrap();
+    let restored = loan_view(&mut store, "L2", None).unwrap().state.written_off.unwrap();
+    assert_eq!((restored.amount, restored.after_payments), (decided.amount, 1));
+    assert_eq!(writeoff::register(&mut store, d("2026-05-20"), d("2026-05-20")).unwrap()[0].amendments, 2);
+    assert_ledger_matches(&mut store);
+    // A late-posted payment that would have cleared the arrears before the write-off day is
+    // refused: a write-off is not taken back.
+    let clears = loan_view(&mut store, "L2", Some(d("2026-05-19"))).unwrap().state.due().total();
+    let err = service::pay(&mut store, "L2", clears, Some(d("2026-05-19")), "clears").unwrap_err();
+    assert!(err.to_string().contains("would leave nothing past due on the loan's write-off day 2026-05-20"), "{err}");
+    // Recoveries, and a recovery reversed.
     let part = service::pay(&mut store, "L2", amt("1000.00"), None, "L2-rec-1").unwrap();
     let view = loan_view(&mut store, "L2", None).unwrap();
     assert_eq!(view.ledger.last().unwrap().entry.kind, EntryKind::Recovery);

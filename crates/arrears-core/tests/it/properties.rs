@@ -8,7 +8,7 @@ use arrears_core::ledger::EntryKind;
 use arrears_core::terms::MAX_PRINCIPAL;
 use arrears_core::{
     schedule, AllocationMode, AllocationOrder, Amount, Component, Date, DayCount, LateFee, LateFeeRule, LoanError, LoanState,
-    LoanStatus, LoanTerms, PaymentFact, ProductRules, Rate, RepaymentMethod, TermsInput,
+    LoanStatus, LoanTerms, PaymentFact, ProductRules, Rate, RepaymentMethod, TermsInput, WriteOff,
 };
 
 use crate::support::{assert_invariants, Book};
@@ -227,14 +227,15 @@ proptest! {
         let written_off = state.written_off;
         prop_assert_eq!(&LoanState::replay_with(&terms, &facts, written_off.as_ref(), end).unwrap(), &state);
 
-        // Reverse one payment: replay without it, book the difference as a reversal. Once a
-        // loan is written off, only payments after the write-off can be reversed (an earlier
-        // one would change what was written off).
-        let first_reversible = written_off.map_or(0, |w| w.after_payments as usize);
-        if facts.len() > first_reversible {
+        // Reverse one payment: replay without it, book the difference as a reversal. A payment
+        // made before a write-off changes what was written off: the write-off is made again on
+        // its day, after one payment fewer.
+        if !facts.is_empty() {
             let mut without = facts.clone();
-            without.remove(first_reversible + pick.index(facts.len() - first_reversible));
-            match LoanState::replay_with(&terms, &without, written_off.as_ref(), end) {
+            let k = pick.index(facts.len());
+            without.remove(k);
+            let moved = written_off.map(|w| WriteOff { after_payments: w.after_payments - u32::from((k as u32) < w.after_payments), ..w });
+            match LoanState::replay_with(&terms, &without, moved.as_ref(), end) {
                 Ok(reversed) => {
                     book.post(end, EntryKind::Reversal, &state, &reversed);
                     assert_invariants(&terms, &reversed, "after a reversal");

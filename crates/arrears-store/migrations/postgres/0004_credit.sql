@@ -20,6 +20,22 @@ CREATE TABLE write_offs (
 CREATE INDEX write_offs_date ON write_offs (written_off_on);
 CREATE TRIGGER write_offs_append_only BEFORE UPDATE OR DELETE ON write_offs FOR EACH ROW EXECUTE FUNCTION arrears_append_only();
 
+-- Changes to what was written off: a payment made before the write-off reversed, or one
+-- received before it posted late, changes the claim of that day. Never changed either.
+CREATE TABLE write_off_amendments (
+    loan_seq     BIGINT NOT NULL REFERENCES write_offs(loan_seq),
+    amendment_no BIGINT NOT NULL,
+    amended_on   TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    principal    BIGINT NOT NULL,
+    interest     BIGINT NOT NULL,
+    penalty      BIGINT NOT NULL,
+    compound     BIGINT NOT NULL,
+    fee          BIGINT NOT NULL,
+    PRIMARY KEY (loan_seq, amendment_no)
+);
+CREATE TRIGGER write_off_amendments_append_only BEFORE UPDATE OR DELETE ON write_off_amendments FOR EACH ROW EXECUTE FUNCTION arrears_append_only();
+
 -- The identity a US credit bureau matches an account on (the Metro 2 base segment's consumer
 -- fields), kept apart from how to reach the borrower and read only by US furnishing.
 CREATE TABLE identities (

@@ -21,6 +21,23 @@ CREATE INDEX write_offs_date ON write_offs (written_off_on);
 CREATE TRIGGER write_offs_no_update BEFORE UPDATE ON write_offs BEGIN SELECT RAISE(ABORT, 'write-offs are never changed'); END;
 CREATE TRIGGER write_offs_no_delete BEFORE DELETE ON write_offs BEGIN SELECT RAISE(ABORT, 'write-offs are never changed'); END;
 
+-- Changes to what was written off: a payment made before the write-off reversed, or one
+-- received before it posted late, changes the claim of that day. Never changed either.
+CREATE TABLE write_off_amendments (
+    loan_seq     INTEGER NOT NULL REFERENCES write_offs(loan_seq),
+    amendment_no INTEGER NOT NULL,
+    amended_on   TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    principal    INTEGER NOT NULL,
+    interest     INTEGER NOT NULL,
+    penalty      INTEGER NOT NULL,
+    compound     INTEGER NOT NULL,
+    fee          INTEGER NOT NULL,
+    PRIMARY KEY (loan_seq, amendment_no)
+);
+CREATE TRIGGER write_off_amendments_no_update BEFORE UPDATE ON write_off_amendments BEGIN SELECT RAISE(ABORT, 'write-offs are never changed'); END;
+CREATE TRIGGER write_off_amendments_no_delete BEFORE DELETE ON write_off_amendments BEGIN SELECT RAISE(ABORT, 'write-offs are never changed'); END;
+
 -- The identity a US credit bureau matches an account on (the Metro 2 base segment's consumer
 -- fields), kept apart from how to reach the borrower and read only by US furnishing.
 CREATE TABLE identities (
