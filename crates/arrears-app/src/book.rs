@@ -1,5 +1,6 @@
 //! Synthetic books for benchmarks: many loans loaded at once with a realistic mix of current,
-//! late-but-current, overdue and closed loans, in their state on a given business date.
+//! late-but-current, overdue, written-off and closed loans, in their state on a given business
+//! date.
 //!
 //! Loans are replayed with the pure core from disbursement to the date, so each state is one
 //! the engine itself produced; the book carries no history before the date (no ledger entries
@@ -7,7 +8,7 @@
 //! would not. Each loan has its own borrower, with a phone and an emergency contact.
 
 use arrears_core::payment::PaymentFact;
-use arrears_core::{Amount, Date, LoanState, LoanTerms, RepaymentMethod, TermsInput};
+use arrears_core::{Amount, Date, LoanState, LoanStatus, LoanTerms, RepaymentMethod, TermsInput, WriteOff};
 use arrears_store::{BorrowerRecord, LoanRecord, Store};
 
 use crate::demo::Rng;
@@ -20,10 +21,13 @@ pub struct BookReport {
     pub active: usize,
     pub overdue: usize,
     pub closed: usize,
+    pub written_off: usize,
 }
 
 /// Loans per write transaction while loading.
 const LOAD_CHUNK: usize = 10_000;
+/// The default write-off rule of a new book: more than this many days past due.
+const WRITE_OFF_DAYS: u32 = 180;
 
 /// One loan of the book and its state on `as_of`.
 fn draw(
@@ -71,6 +75,13 @@ fn draw(
         }
     }
     state.advance(&terms, as_of)?;
+    // The rule writes off a loan the day it is more than 180 days late (as a book kept by
+    // Arrears would stand): such a loan is replayed with its write-off on that day.
+    if state.dpd > WRITE_OFF_DAYS {
+        let date = as_of.add_days(-((state.dpd - WRITE_OFF_DAYS - 1) as i32));
+        let at = WriteOff { date, after_payments: facts.len() as u32, amount: Default::default(), dpd: 0 };
+        state = LoanState::replay_with(&terms, &facts, Some(&at), as_of)?;
+    }
     let borrower_id = format!("P{seq:09}");
     let borrower = crate::demo_desk::draw_borrower(rng, &borrower_id, false);
     let loan = LoanRecord {
@@ -136,17 +147,23 @@ pub fn load(
         for r in &records {
             report.loans += 1;
             match r.state.status {
-                arrears_core::LoanStatus::Active => {
+                LoanStatus::Active => {
                     report.active += 1;
                     if r.state.dpd > 0 {
                         report.overdue += 1;
                     }
                 }
-                _ => report.closed += 1,
+                LoanStatus::WrittenOff => report.written_off += 1,
+                LoanStatus::PaidOff => report.closed += 1,
             }
         }
         store.transaction(|tx| {
             tx.insert_loans(&records)?;
+            for r in &records {
+                if let Some(w) = &r.state.written_off {
+                    tx.insert_write_off(r.seq, w, "rule", "rule: more than 180 days past due", crate::SYSTEM_ACTOR)?;
+                }
+            }
             tx.upsert_borrowers(&borrowers)
         })?;
         done += n;

@@ -43,10 +43,11 @@ pub fn run(db: &str, what: BenchWhat) -> Result<()> {
             let report = book::load(&mut store, loans, as_of, seed, threads, |done| bar.set_position(done as u64))?;
             bar.finish_and_clear();
             println!(
-                "loaded {} loans ({} active, {} overdue, {} closed) standing on {as_of} in {:.1?}",
+                "loaded {} loans ({} active, {} overdue, {} written off, {} closed) standing on {as_of} in {:.1?}",
                 report.loans,
                 report.active,
                 report.overdue,
+                report.written_off,
                 report.closed,
                 started.elapsed()
             );
