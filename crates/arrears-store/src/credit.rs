@@ -549,13 +549,14 @@ impl Tx<'_> {
 
 impl Tx<'_> {
     /// Up to `limit` active loans in `currency` whose oldest unpaid installment fell due before
-    /// `cutoff` (more than the rule's days past due on the day after it), locked on PostgreSQL.
+    /// `cutoff` (more than the rule's days past due on the day after it), locked on PostgreSQL;
+    /// in the order of the `loans_overdue` index, so no query scans the book.
     pub fn loans_overdue_since(&mut self, currency: &str, cutoff: Date, limit: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
         let lock = self.row_lock();
         let rows = self.conn.query(
             &format!(
                 "SELECT {} FROM loans WHERE status = 'active' AND oldest_unpaid_due < $1 AND currency = $2 \
-                 ORDER BY seq LIMIT $3{lock}",
+                 ORDER BY oldest_unpaid_due, seq LIMIT $3{lock}",
                 crate::LOAN_COLUMNS
             ),
             &[cutoff.to_string().into(), currency.into(), limit.into()],
