@@ -80,7 +80,7 @@ fn draw(
     if state.dpd > WRITE_OFF_DAYS {
         let date = as_of.add_days(-((state.dpd - WRITE_OFF_DAYS - 1) as i32));
         let at = WriteOff { date, after_payments: facts.len() as u32, amount: Default::default(), dpd: 0 };
-        state = LoanState::replay_with(&terms, &facts, Some(&at), as_of)?;
+        state = LoanState::replay_with(&terms, &facts, &[arrears_core::Event::WriteOff(at)], as_of)?;
     }
     let borrower_id = format!("P{seq:09}");
     let borrower = crate::demo_desk::draw_borrower(rng, &borrower_id, false);

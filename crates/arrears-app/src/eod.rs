@@ -87,6 +87,8 @@ impl EodReport {
                 LoanEvent::PaidOff { .. } => self.paid_off += 1,
                 LoanEvent::CostCapApplied { .. } => self.cap_applied += 1,
                 LoanEvent::WrittenOff { .. } => self.written_off += 1,
+                // Reliefs are granted in the day, never by the batch.
+                LoanEvent::Relieved { .. } => {}
             }
         }
     }

@@ -134,12 +134,10 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>,
             }
         }
         let before = loan.state.clone();
-        // A payment received before the write-off but posted only now goes in before it, and
-        // changes what was written off; from the write-off's day on, a payment is a recovery.
-        let written_off = before.written_off.map(|w| {
-            let earlier = date < w.date;
-            WriteOff { after_payments: w.after_payments + u32::from(earlier), ..w }
-        });
+        // A payment received before a relief or the write-off but posted only now goes in
+        // before it (and changes what was written off); from the write-off's day on, a payment
+        // is a recovery.
+        let events = arrears_core::relief::with_payment(&before.events(), posted.len(), date);
         let (after, allocation) = if date >= before.as_of {
             let mut state = before.clone();
             state.advance(&loan.terms, date)?;
@@ -148,10 +146,10 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>,
         } else {
             // A payment dated before the loan's last processed day: replay the loan with it.
             let mut facts: Vec<PaymentFact> = posted.iter().map(PaymentRecord::fact).collect();
-            let mut state = LoanState::replay_with(&loan.terms, &facts, written_off.as_ref(), date)?;
+            let mut state = LoanState::replay_with(&loan.terms, &facts, &events, date)?;
             let (allocation, _) = state.apply_payment(&loan.terms, date, amount)?;
             facts.push(PaymentFact { date, amount });
-            let state = LoanState::replay_with(&loan.terms, &facts, written_off.as_ref(), before.as_of)
+            let state = LoanState::replay_with(&loan.terms, &facts, &events, before.as_of)
                 .map_err(|e| before_write_off(e, "the payment", before.written_off))?;
             (state, allocation)
         };
@@ -327,17 +325,14 @@ pub fn reverse(store: &mut Store, payment_id: i64, key: &str) -> Result<Reversal
         }
         let facts: Vec<PaymentFact> = posted.iter().filter(|p| p.id != payment_id).map(PaymentRecord::fact).collect();
         let before = loan.state.clone();
-        // A payment made before the write-off, reversed: the write-off comes one payment sooner
-        // and writes off more.
-        let written_off = before.written_off.map(|w| {
-            let earlier = posted.len() <= w.after_payments as usize;
-            WriteOff { after_payments: w.after_payments - u32::from(earlier), ..w }
-        });
+        // A payment made before a relief or the write-off, reversed: they come one payment
+        // sooner (and the write-off writes off more).
+        let events = arrears_core::relief::without_payment(&before.events(), posted.len() - 1);
         // Replayed up to the last closed business date at least, so a loan the payment had
         // closed is brought up to date with the days it missed.
         let business = tx.business_date()?;
         let to = business.map_or(before.as_of, |b| b.max(before.as_of));
-        let after = LoanState::replay_with(&loan.terms, &facts, written_off.as_ref(), to)?;
+        let after = LoanState::replay_with(&loan.terms, &facts, &events, to)?;
         let date = open_day(tx)?.map_or(before.as_of, |d| d.max(before.as_of));
         tx.mark_reversed(payment_id, key)?;
         save_change(tx, &loan, &before, &after, date, EntryKind::Reversal, &format!("reversal:{payment_id}"), "reversal")?;
@@ -459,6 +454,6 @@ pub fn state_on(loan: &LoanRecord, payments: &[PaymentRecord], date: Date) -> Re
         Ok(state)
     } else {
         let facts = replay_facts(payments, loan.seq, date);
-        Ok(LoanState::replay_with(&loan.terms, &facts, loan.state.written_off.as_ref(), date)?)
+        Ok(LoanState::replay_with(&loan.terms, &facts, &loan.state.events(), date)?)
     }
 }

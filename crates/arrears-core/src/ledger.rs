@@ -35,6 +35,9 @@ pub enum Account {
     WrittenOffContra,
     /// Money recovered on written-off loans (income).
     Recoveries,
+    /// What the lender forgave a borrower (an expense): a settlement's discount, penalty a
+    /// plan waived.
+    Waivers,
 }
 
 impl Account {
@@ -49,6 +52,7 @@ impl Account {
             Account::WrittenOff(c) => format!("written-off:{c}"),
             Account::WrittenOffContra => "written-off-contra".to_owned(),
             Account::Recoveries => "recoveries".to_owned(),
+            Account::Waivers => "waivers".to_owned(),
         }
     }
 
@@ -65,6 +69,7 @@ impl Account {
                 Account::WriteOffLoss,
                 Account::WrittenOffContra,
                 Account::Recoveries,
+                Account::Waivers,
             ]
             .into_iter()
             .find(|a| a.code() == code),
@@ -94,10 +99,12 @@ pub enum EntryKind {
     WriteOff,
     /// A payment on a written-off loan.
     Recovery,
+    /// What a relief forgave.
+    Waiver,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 7] = [
+    pub const ALL: [EntryKind; 8] = [
         EntryKind::Disbursement,
         EntryKind::Accrual,
         EntryKind::Payment,
@@ -105,6 +112,7 @@ impl EntryKind {
         EntryKind::CreditApplied,
         EntryKind::WriteOff,
         EntryKind::Recovery,
+        EntryKind::Waiver,
     ];
 
     pub fn code(self) -> &'static str {
@@ -116,6 +124,7 @@ impl EntryKind {
             EntryKind::CreditApplied => "credit-applied",
             EntryKind::WriteOff => "write-off",
             EntryKind::Recovery => "recovery",
+            EntryKind::Waiver => "waiver",
         }
     }
 
@@ -180,7 +189,8 @@ pub fn disbursement_entry(date: Date, principal: Amount) -> Entry {
 /// for the loss account, and the memo accounts keep the claim by component. Once written off,
 /// a payment (or its reversal) pays the memo claim and is income of recoveries; a change to a
 /// payment made before the write-off (its reversal, or one posted late) is booked against the
-/// receivables, and the change in what was written off moves between them and the memo.
+/// receivables, and the change in what was written off moves between them and the memo. What a
+/// relief forgives leaves the receivables for the waivers account.
 pub fn entries_between(date: Date, kind: EntryKind, before: &LoanState, after: &LoanState) -> Vec<Entry> {
     debug_assert!(
         before.written_off.is_none() || after.written_off.is_some_and(|w| Some(w.date) == before.written_off.map(|b| b.date)),
@@ -198,6 +208,11 @@ pub fn entries_between(date: Date, kind: EntryKind, before: &LoanState, after: &
         })
         .collect();
     out.push(Entry::new(date, EntryKind::Accrual, charge_lines).expect("each charge line has its income line"));
+    let waived = after.waived().minus(&before.waived());
+    let mut waiver_lines: Vec<Line> =
+        Component::ALL.into_iter().map(|c| Line { account: Account::Receivable(c), amount: Amount(-waived.get(c).0) }).collect();
+    waiver_lines.push(Line { account: Account::Waivers, amount: waived.total() });
+    out.push(Entry::new(date, EntryKind::Waiver, waiver_lines).expect("the waiver balances what it forgave"));
     // What was written off, and recovered since, on each side. A replay that changes a payment
     // made before the write-off changes what was written off: the difference is written off
     // too, and the payment's change is booked against the receivables it paid.

@@ -12,6 +12,7 @@ pub mod loan;
 pub mod money;
 pub mod payment;
 pub mod rate;
+pub mod relief;
 pub mod schedule;
 pub mod status;
 pub mod terms;
@@ -21,6 +22,7 @@ pub use loan::{Components, InstallmentState, LoanError, LoanEvent, LoanState, Lo
 pub use money::{Amount, Currency, Money};
 pub use payment::{Allocation, AllocationLine, PaymentFact};
 pub use rate::{Rate, Rounding};
+pub use relief::{Event, PenaltyTreatment, Relief, ReliefAt};
 pub use schedule::{schedule, ScheduledInstallment};
 pub use status::{Bucket, Classification, StatusChange};
 pub use terms::{

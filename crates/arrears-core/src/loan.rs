@@ -66,11 +66,12 @@ impl Components {
     }
 }
 
-/// One installment: what was charged to it and what has been paid against it.
+/// One installment: what was charged to it, what has been paid against it, and what the lender
+/// waived of it (a settlement's discount, penalty waived by a plan).
 ///
-/// Stored as a compact JSON array (see [`InstallmentRow`]): a book holds millions of these.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "InstallmentRow", from = "InstallmentRow")]
+/// Stored as a compact JSON array (see [`InstallmentState::serialize`]): a book holds millions
+/// of these.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstallmentState {
     pub n: u32,
     pub due_date: Date,
@@ -81,15 +82,10 @@ pub struct InstallmentState {
     pub late_fee_charged: bool,
     pub charged: Components,
     pub paid: Components,
-    /// The business date the installment was fully paid, if it was.
+    /// The business date the installment was fully paid (or settled), if it was.
     pub settled_on: Option<Date>,
+    pub waived: Components,
 }
-
-/// The stored form of an installment: `[n, due date, scheduled interest, flags, charged
-/// fee/penalty/compound/interest/principal, paid (the same five), settled on]`; flags bit 0 is
-/// "interest charged", bit 1 "late fee charged".
-#[derive(Serialize, Deserialize)]
-struct InstallmentRow(u32, Date, i64, u8, [i64; 5], [i64; 5], Option<Date>);
 
 fn components_to_array(c: &Components) -> [i64; 5] {
     [c.fee.0, c.penalty.0, c.compound.0, c.interest.0, c.principal.0]
@@ -105,39 +101,68 @@ fn components_from_array(a: [i64; 5]) -> Components {
     }
 }
 
-impl From<InstallmentState> for InstallmentRow {
-    fn from(i: InstallmentState) -> InstallmentRow {
-        let flags = u8::from(i.interest_charged) | (u8::from(i.late_fee_charged) << 1);
-        InstallmentRow(
-            i.n,
-            i.due_date,
-            i.scheduled_interest.0,
-            flags,
-            components_to_array(&i.charged),
-            components_to_array(&i.paid),
-            i.settled_on,
-        )
+/// The stored form: `[n, due date, scheduled interest, flags, charged fee/penalty/compound/
+/// interest/principal, paid (the same five), settled on]`, and the waived five as an eighth
+/// element only when something was waived (so a row written before waivers existed reads back,
+/// and an installment with nothing waived is stored as it always was). Flags bit 0 is "interest
+/// charged", bit 1 "late fee charged".
+impl Serialize for InstallmentState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let waived = self.waived != Components::default();
+        let mut seq = serializer.serialize_seq(Some(if waived { 8 } else { 7 }))?;
+        seq.serialize_element(&self.n)?;
+        seq.serialize_element(&self.due_date)?;
+        seq.serialize_element(&self.scheduled_interest.0)?;
+        seq.serialize_element(&(u8::from(self.interest_charged) | (u8::from(self.late_fee_charged) << 1)))?;
+        seq.serialize_element(&components_to_array(&self.charged))?;
+        seq.serialize_element(&components_to_array(&self.paid))?;
+        seq.serialize_element(&self.settled_on)?;
+        if waived {
+            seq.serialize_element(&components_to_array(&self.waived))?;
+        }
+        seq.end()
     }
 }
 
-impl From<InstallmentRow> for InstallmentState {
-    fn from(r: InstallmentRow) -> InstallmentState {
-        InstallmentState {
-            n: r.0,
-            due_date: r.1,
-            scheduled_interest: Amount(r.2),
-            interest_charged: r.3 & 1 != 0,
-            late_fee_charged: r.3 & 2 != 0,
-            charged: components_from_array(r.4),
-            paid: components_from_array(r.5),
-            settled_on: r.6,
+impl<'de> Deserialize<'de> for InstallmentState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Row;
+        impl<'de> serde::de::Visitor<'de> for Row {
+            type Value = InstallmentState;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an installment as an array of 7 or 8 elements")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<InstallmentState, A::Error> {
+                let missing = |k: usize| serde::de::Error::invalid_length(k, &"7 or 8 elements");
+                let n = seq.next_element()?.ok_or_else(|| missing(0))?;
+                let due_date = seq.next_element()?.ok_or_else(|| missing(1))?;
+                let scheduled: i64 = seq.next_element()?.ok_or_else(|| missing(2))?;
+                let flags: u8 = seq.next_element()?.ok_or_else(|| missing(3))?;
+                let charged = seq.next_element()?.ok_or_else(|| missing(4))?;
+                let paid = seq.next_element()?.ok_or_else(|| missing(5))?;
+                let settled_on = seq.next_element()?.ok_or_else(|| missing(6))?;
+                let waived = seq.next_element()?.unwrap_or([0; 5]);
+                Ok(InstallmentState {
+                    n,
+                    due_date,
+                    scheduled_interest: Amount(scheduled),
+                    interest_charged: flags & 1 != 0,
+                    late_fee_charged: flags & 2 != 0,
+                    charged: components_from_array(charged),
+                    paid: components_from_array(paid),
+                    settled_on,
+                    waived: components_from_array(waived),
+                })
+            }
         }
+        deserializer.deserialize_seq(Row)
     }
 }
 
 impl InstallmentState {
     pub fn outstanding(&self) -> Components {
-        self.charged.minus(&self.paid)
+        self.charged.minus(&self.paid).minus(&self.waived)
     }
 
     /// Nothing owed now and nothing left to charge.
@@ -215,6 +240,12 @@ pub struct LoanState {
     /// Set once the loan is written off; kept when recoveries later pay it in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub written_off: Option<WriteOff>,
+    /// The reliefs granted, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reliefs: Vec<crate::relief::ReliefAt>,
+    /// The schedules plans and restructurings opened, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<crate::relief::Segment>,
 }
 
 /// What happened to a loan while it moved forward, for the batch log and the notifications.
@@ -227,6 +258,7 @@ pub enum LoanEvent {
     StatusChanged(StatusChange),
     PaidOff { date: Date },
     WrittenOff { date: Date, amount: Amount },
+    Relieved { date: Date, kind: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -245,6 +277,14 @@ pub enum LoanError {
     NotWritable(LoanStatus),
     #[error("loan: nothing of it is past due on {0}; only a loan in arrears can be written off")]
     NotOverdue(Date),
+    #[error("loan: it is {0:?} with nothing left to relieve; relief is for an active loan that owes")]
+    NotRelievable(LoanStatus),
+    #[error("months: {months} must be 1 to {max}")]
+    ReliefMonths { months: u32, max: u32 },
+    #[error("loan: {0} is held ahead of its due dates; it pays the next installments before a plan is made")]
+    HeldAhead(Amount),
+    #[error("annual_rate: {rate} is above the product's all-in cost cap {cap}")]
+    RateAboveCap { rate: Rate, cap: Rate },
 }
 
 impl LoanState {
@@ -261,6 +301,7 @@ impl LoanState {
                 charged: Components { principal: line.principal, ..Components::default() },
                 paid: Components::default(),
                 settled_on: None,
+                waived: Components::default(),
             })
             .collect();
         LoanState {
@@ -277,6 +318,8 @@ impl LoanState {
             restructured_until: None,
             history: Vec::new(),
             written_off: None,
+            reliefs: Vec::new(),
+            segments: Vec::new(),
         }
     }
 
@@ -290,9 +333,15 @@ impl LoanState {
         self.installments.iter().fold(Components::default(), |acc, i| acc.plus(&i.paid))
     }
 
-    /// Owed now, by component, including principal not yet due.
+    /// Waived so far, by component.
+    pub fn waived(&self) -> Components {
+        self.installments.iter().fold(Components::default(), |acc, i| acc.plus(&i.waived))
+    }
+
+    /// Owed now, by component, including principal not yet due: charged, less paid, less
+    /// waived.
     pub fn outstanding(&self) -> Components {
-        self.charged().minus(&self.paid())
+        self.charged().minus(&self.paid()).minus(&self.waived())
     }
 
     /// Owed now on installments whose due date has come.
@@ -304,7 +353,7 @@ impl LoanState {
     }
 
     pub fn principal_outstanding(&self) -> Amount {
-        self.installments.iter().map(|i| i.charged.principal - i.paid.principal).sum()
+        self.installments.iter().map(|i| i.outstanding().principal).sum()
     }
 
     /// The due date of the oldest installment still unpaid after its due date.
@@ -492,7 +541,7 @@ impl LoanState {
         // A loan once written off stays in the written-off bucket, recovered in full or not.
         let written_off = self.written_off.is_some();
         let bucket = if written_off { Bucket::WrittenOff } else { Bucket::from_dpd(dpd, terms.grace_days()) };
-        let restructured = self.restructured_until.is_some_and(|until| day < until);
+        let restructured = self.status == LoanStatus::Active && self.restructured_until.is_some_and(|until| day < until);
         let class = Classification::from_dpd(dpd, terms.grace_days(), restructured, written_off);
         self.dpd = dpd;
         if bucket != self.bucket || class != self.class {
@@ -520,11 +569,12 @@ impl LoanState {
         if inst.interest_charged {
             return Amount::ZERO;
         }
-        let period_start = if k == 0 { terms.start_date() } else { self.installments[k - 1].due_date };
+        // Interest carried from an earlier schedule is owed in full; the period's own to date.
+        let (period_start, rate, carried) = self.period_of(terms, k);
         let principal: Amount = self.installments[k..].iter().map(|i| i.outstanding().principal).sum();
-        let (rate, day_count) = (terms.annual_rate(), terms.day_count());
+        let day_count = terms.day_count();
         let interest = day_count_interest(principal.0 as i128, rate, day_count, period_start, self.as_of.max(period_start));
-        let to_date = Amount(interest as i64).min(inst.scheduled_interest);
+        let to_date = (Amount(interest as i64) + carried).min(inst.scheduled_interest);
         (to_date - inst.charged.interest).max(Amount::ZERO).min(self.cap_room())
     }
 

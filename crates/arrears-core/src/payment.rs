@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
-use crate::loan::{LoanError, LoanEvent, LoanState, LoanStatus, WriteOff};
+use crate::loan::{LoanError, LoanEvent, LoanState, LoanStatus};
 use crate::money::Amount;
+use crate::relief::Event;
 use crate::terms::{AllocationMode, Component, LoanTerms};
 
 /// One slice of a payment: which installment and component it paid.
@@ -110,7 +111,7 @@ impl LoanState {
 
     /// On payoff the current period's interest is charged to the date, and the later
     /// installments' interest is never charged.
-    fn charge_interest_for_payoff(&mut self, terms: &LoanTerms, date: Date) {
+    pub(crate) fn charge_interest_for_payoff(&mut self, terms: &LoanTerms, date: Date) {
         let Some(k) = self.current_index() else { return };
         let to_date = self.current_interest_to_date(terms, k);
         let allowed = self.cap_allow(to_date, date);
@@ -157,31 +158,26 @@ impl LoanState {
     /// The state on `to` of a loan with these terms that received these payments, in order.
     /// Reversing a payment is replaying the loan without it.
     pub fn replay(terms: &LoanTerms, payments: &[PaymentFact], to: Date) -> Result<LoanState, LoanError> {
-        LoanState::replay_with(terms, payments, None, to)
+        LoanState::replay_with(terms, payments, &[], to)
     }
 
-    /// [`LoanState::replay`] of a loan written off: the write-off is made again on its date,
-    /// after the same number of payments, when that date is not after `to`.
-    pub fn replay_with(
-        terms: &LoanTerms,
-        payments: &[PaymentFact],
-        write_off: Option<&WriteOff>,
-        to: Date,
-    ) -> Result<LoanState, LoanError> {
+    /// [`LoanState::replay`] of a loan that was relieved or written off: each event is made
+    /// again on its date, after the same number of payments (in the order given among those
+    /// after the same payments), when that date is not after `to`.
+    pub fn replay_with(terms: &LoanTerms, payments: &[PaymentFact], events: &[Event], to: Date) -> Result<LoanState, LoanError> {
         let mut state = LoanState::disburse(terms);
-        let mut pending = write_off.filter(|w| w.date <= to);
+        let due = |k: usize| events.iter().filter(move |e| e.after_payments() as usize == k && e.date() <= to);
         for (k, p) in payments.iter().enumerate() {
-            if let Some(w) = pending.filter(|w| w.after_payments as usize == k) {
-                state.advance(terms, w.date)?;
-                state.write_off(terms, w.date, w.after_payments)?;
-                pending = None;
+            for e in due(k) {
+                state.advance(terms, e.date())?;
+                e.apply(&mut state, terms)?;
             }
             state.advance(terms, p.date)?;
             state.apply_payment(terms, p.date, p.amount)?;
         }
-        if let Some(w) = pending {
-            state.advance(terms, w.date)?;
-            state.write_off(terms, w.date, w.after_payments)?;
+        for e in events.iter().filter(|e| e.after_payments() as usize >= payments.len() && e.date() <= to) {
+            state.advance(terms, e.date())?;
+            e.apply(&mut state, terms)?;
         }
         state.advance(terms, to)?;
         Ok(state)

@@ -47,6 +47,27 @@ pub fn schedule(terms: &LoanTerms) -> Vec<ScheduledInstallment> {
     spread(&spec, &due_dates)
 }
 
+/// `principal` spread as level (annuity) payments over `months` monthly due dates from `start`,
+/// at `annual_rate`: the schedule of an installment plan or a restructuring.
+pub fn respread(
+    principal: Amount,
+    annual_rate: Rate,
+    day_count: DayCount,
+    start: Date,
+    months: u32,
+) -> Vec<ScheduledInstallment> {
+    let due_dates: Vec<Date> = (1..=months as i32).map(|k| start.add_months(k)).collect();
+    let spec = Spread {
+        principal,
+        annual_rate,
+        method: RepaymentMethod::Annuity,
+        day_count,
+        period_start: start,
+        first_period_regular: true,
+    };
+    spread(&spec, &due_dates)
+}
+
 /// A principal to spread over due dates from a start date.
 #[derive(Debug, Clone, Copy)]
 struct Spread {

@@ -10,6 +10,7 @@ mod cost_cap;
 mod determinism;
 mod ledger;
 mod properties;
+mod relief;
 mod reversal;
 mod servicing;
 mod support;

@@ -5,10 +5,11 @@
 use proptest::prelude::*;
 
 use arrears_core::ledger::EntryKind;
+use arrears_core::relief::without_payment;
 use arrears_core::terms::MAX_PRINCIPAL;
 use arrears_core::{
     schedule, AllocationMode, AllocationOrder, Amount, Component, Date, DayCount, LateFee, LateFeeRule, LoanError, LoanState,
-    LoanStatus, LoanTerms, PaymentFact, ProductRules, Rate, RepaymentMethod, TermsInput, WriteOff,
+    LoanStatus, LoanTerms, PaymentFact, PenaltyTreatment, ProductRules, Rate, Relief, RepaymentMethod, TermsInput,
 };
 
 use crate::support::{assert_invariants, Book};
@@ -107,6 +108,21 @@ fn plan() -> impl Strategy<Value = Vec<(i32, Pay)>> {
     proptest::collection::vec((0i32..=150, pay), 0..=10)
 }
 
+fn relief() -> impl Strategy<Value = Relief> {
+    let treatment =
+        prop_oneof![Just(PenaltyTreatment::Waive), Just(PenaltyTreatment::Freeze), Just(PenaltyTreatment::Capitalise)];
+    prop_oneof![
+        (1u32..=6, any::<bool>()).prop_map(|(months, with_interest)| Relief::Extension { months, with_interest }),
+        (1u32..=60, treatment.clone()).prop_map(|(months, penalty)| Relief::Plan { months, penalty }),
+        (1u32..=60, 0i64..=3_000, treatment).prop_map(|(months, bp, penalty)| Relief::Restructure {
+            months,
+            annual_rate: Rate::from_bp(bp),
+            penalty
+        }),
+        Just(Relief::Settlement),
+    ]
+}
+
 fn amount_for(state: &LoanState, terms: &LoanTerms, pay: Pay) -> Amount {
     let payoff = state.payoff_amount(terms);
     let want = match pay {
@@ -165,7 +181,14 @@ proptest! {
     }
 
     #[test]
-    fn servicing_keeps_every_invariant(terms in terms(), plan in plan(), tail in 0i32..=400, pick in any::<prop::sample::Index>(), write_off_at in proptest::option::of(0usize..10)) {
+    fn servicing_keeps_every_invariant(
+        terms in terms(),
+        plan in plan(),
+        tail in 0i32..=400,
+        pick in any::<prop::sample::Index>(),
+        write_off_at in proptest::option::of(0usize..10),
+        reliefs in proptest::collection::vec((0usize..10, relief()), 0..=2),
+    ) {
         let cap = terms.rules().cost_cap_annual.parts_per_1e8() as i128;
         let mut state = LoanState::disburse(&terms);
         let mut book = Book::open(&terms);
@@ -195,6 +218,19 @@ proptest! {
                 assert_invariants(&terms, &state, &format!("step {step} written off"));
                 book.assert_matches(&terms, &state, &format!("step {step} written off"));
             }
+            for &(_, relief) in reliefs.iter().filter(|(at, _)| *at == step) {
+                let before = state.clone();
+                match state.apply_relief(&terms, to, facts.len() as u32, relief) {
+                    Ok(_) => {
+                        book.post(to, EntryKind::Accrual, &before, &state);
+                        assert_invariants(&terms, &state, &format!("step {step} relieved {relief:?}"));
+                        book.assert_matches(&terms, &state, &format!("step {step} relieved {relief:?}"));
+                        prop_assert_eq!(state.outstanding().principal + state.paid().principal + state.waived().principal, terms.principal());
+                    }
+                    // A relief refused changes nothing.
+                    Err(_) => prop_assert_eq!(&state, &before),
+                }
+            }
             if !matches!(state.status, LoanStatus::Active | LoanStatus::WrittenOff) {
                 continue;
             }
@@ -223,9 +259,9 @@ proptest! {
         assert_invariants(&terms, &state, "at the end");
         book.assert_matches(&terms, &state, "at the end");
 
-        // Replay equals incremental servicing, a write-off included.
-        let written_off = state.written_off;
-        prop_assert_eq!(&LoanState::replay_with(&terms, &facts, written_off.as_ref(), end).unwrap(), &state);
+        // Replay equals incremental servicing, reliefs and a write-off included.
+        let events = state.events();
+        prop_assert_eq!(&LoanState::replay_with(&terms, &facts, &events, end).unwrap(), &state);
 
         // Reverse one payment: replay without it, book the difference as a reversal. A payment
         // made before a write-off changes what was written off: the write-off is made again on
@@ -234,8 +270,7 @@ proptest! {
             let mut without = facts.clone();
             let k = pick.index(facts.len());
             without.remove(k);
-            let moved = written_off.map(|w| WriteOff { after_payments: w.after_payments - u32::from((k as u32) < w.after_payments), ..w });
-            match LoanState::replay_with(&terms, &without, moved.as_ref(), end) {
+            match LoanState::replay_with(&terms, &without, &without_payment(&events, k), end) {
                 Ok(reversed) => {
                     book.post(end, EntryKind::Reversal, &state, &reversed);
                     assert_invariants(&terms, &reversed, "after a reversal");

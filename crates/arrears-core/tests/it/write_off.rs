@@ -96,13 +96,13 @@ fn recoveries_pay_the_claim_and_close_the_loan() {
     ));
 
     // The replay puts the write-off back between the same payments.
-    let replayed = LoanState::replay_with(&terms, &payments, later.written_off.as_ref(), d("2026-10-01")).unwrap();
+    let replayed = LoanState::replay_with(&terms, &payments, &later.events(), d("2026-10-01")).unwrap();
     assert_eq!(replayed, later);
     // Before its date the loan was not written off.
-    let earlier = LoanState::replay_with(&terms, &payments[..1], later.written_off.as_ref(), d("2026-08-19")).unwrap();
+    let earlier = LoanState::replay_with(&terms, &payments[..1], &later.events(), d("2026-08-19")).unwrap();
     assert_eq!(earlier.status, LoanStatus::Active);
     // A recovery taken back (replayed without it) leaves the write-off as it was.
-    let reversed = LoanState::replay_with(&terms, &payments[..2], later.written_off.as_ref(), d("2026-10-01")).unwrap();
+    let reversed = LoanState::replay_with(&terms, &payments[..2], &later.events(), d("2026-10-01")).unwrap();
     book.post(d("2026-10-01"), EntryKind::Reversal, &later, &reversed);
     assert_eq!(reversed.status, LoanStatus::WrittenOff);
     book.assert_matches(&terms, &reversed, "a recovery reversed");
