@@ -143,9 +143,9 @@ pub fn loan_flags(flags: Option<&FlagsRow>, borrower: &BorrowerRecord, date: Dat
     let flags = flags.cloned().unwrap_or_default();
     LoanFlags {
         dispute_open: flags.dispute_open_since.is_some_and(|d| d <= date),
-        // Installment plans (hardship relief) and limitation periods come with their own
-        // capabilities; until then no loan is under a plan or time-barred.
-        plan_honoured: false,
+        // A relief accepted and not yet completed or broken (hardship.rs keeps the flag).
+        plan_honoured: flags.plan_since.is_some_and(|d| d <= date),
+        // Limitation periods come with legal escalation; until then no loan is time-barred.
         time_barred: false,
         debtor_unreachable: flags.unreachable_since.is_some_and(|d| d <= date),
         opted_out: borrower.opted_out.split(',').filter_map(Channel::parse).collect(),

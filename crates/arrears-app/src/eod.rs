@@ -52,6 +52,9 @@ pub struct EodReport {
     pub cap_applied: usize,
     /// Loans the write-off rule wrote off.
     pub written_off: usize,
+    /// Hardship reliefs paid through, and broken by a late installment.
+    pub reliefs_completed: usize,
+    pub reliefs_broken: usize,
     /// Where the time went, for the operator (not a business fact).
     pub timings: EodTimings,
 }
@@ -76,6 +79,8 @@ impl EodReport {
         self.paid_off += other.paid_off;
         self.cap_applied += other.cap_applied;
         self.written_off += other.written_off;
+        self.reliefs_completed += other.reliefs_completed;
+        self.reliefs_broken += other.reliefs_broken;
     }
 
     fn count(&mut self, events: &[LoanEvent]) {
@@ -162,6 +167,9 @@ pub fn run(
         progress(report.loans_touched, total.max(report.loans_touched));
     }
     write_off_by_rule(store, date, &rule, &mut report)?;
+    let reliefs = crate::hardship::monitor(store, date)?;
+    report.reliefs_completed += reliefs.completed;
+    report.reliefs_broken += reliefs.broken;
     store.transaction(|tx| {
         tx.record_eod_run(date, "done", 0, 0)?;
         tx.set_business_date(date)?;

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod demo_desk;
 pub mod disputes;
 pub mod eod;
+pub mod hardship;
 pub mod import;
 pub mod metro2;
 pub mod outbox;

@@ -93,8 +93,9 @@ pub fn deliver(store: &mut Store, senders: &Senders, options: DeliverOptions) ->
         let Some(channel) = Channel::parse(&message.channel) else {
             return Err(AppError::invalid("outbox.channel", format!("unknown channel `{}` in the outbox", message.channel)));
         };
-        // What changed since the message was planned and stops it now: a dispute opened or a
-        // write-off (for a message asking for payment), or an opt-out of its channel.
+        // What changed since the message was planned and stops it now: a dispute opened, a
+        // relief accepted or a write-off (for a message asking for payment), or an opt-out of
+        // its channel.
         let withdraw = store.read(|tx| {
             let Some(contact) = tx.contact(&message.contact_key)? else {
                 return Ok::<_, AppError>(Some("its contact is not in the record"));
@@ -107,6 +108,10 @@ pub fn deliver(store: &mut Store, senders: &Senders, options: DeliverOptions) ->
             let asks_for_payment = Purpose::parse(&contact.purpose).is_some_and(Purpose::asks_for_payment);
             if disputed && asks_for_payment {
                 return Ok(Some("a dispute was opened after it was planned"));
+            }
+            let under_plan = flags.get(&message.loan_seq).is_some_and(|f| f.plan_since.is_some());
+            if under_plan && asks_for_payment {
+                return Ok(Some("a hardship relief was accepted after it was planned"));
             }
             if asks_for_payment && tx.loan_status(message.loan_seq)?.as_deref() == Some("written-off") {
                 return Ok(Some("the loan was written off after it was planned"));

@@ -4,6 +4,7 @@
 mod bench;
 mod bureau;
 mod desk;
+mod hardship;
 mod render;
 mod render_desk;
 mod risk;
@@ -187,6 +188,16 @@ enum Command {
     Complaint {
         #[command(subcommand)]
         what: bureau::ComplaintWhat,
+    },
+    /// Hardship relief: request, propose, approve or reject, accept, show.
+    Hardship {
+        #[command(subcommand)]
+        what: hardship::HardshipWhat,
+    },
+    /// The staff list (roles for maker-checker decisions).
+    Staff {
+        #[command(subcommand)]
+        what: hardship::StaffWhat,
     },
     /// Write-off: write a loan off by decision, list the register.
     Writeoff {
@@ -378,6 +389,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Complaint { what } => bureau::complaint(db, what)?,
         Command::Report { what } => bureau::report(db, what)?,
         Command::Writeoff { what } => writeoff::writeoff(db, what)?,
+        Command::Hardship { what } => hardship::run(db, what)?,
+        Command::Staff { what } => hardship::staff(db, what)?,
         Command::Compliance { what } => desk::compliance_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Portfolio { as_of, format } => {
             let mut store = arrears_app::open(db)?;

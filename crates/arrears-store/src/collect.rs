@@ -157,6 +157,8 @@ pub struct AgentRow {
 pub struct FlagsRow {
     pub dispute_open_since: Option<Date>,
     pub unreachable_since: Option<Date>,
+    /// An installment plan (or other relief) active and honoured since.
+    pub plan_since: Option<Date>,
 }
 
 const BORROWER_COLUMNS: &str =
@@ -397,12 +399,17 @@ impl Tx<'_> {
         let mut out = BTreeMap::new();
         for chunk in seqs.chunks(IN_CHUNK) {
             let sql = format!(
-                "SELECT loan_seq, dispute_open_since, unreachable_since FROM collection_flags WHERE loan_seq IN ({})",
+                "SELECT loan_seq, dispute_open_since, unreachable_since, plan_since FROM collection_flags WHERE loan_seq IN ({})",
                 placeholders(1, chunk.len())
             );
             let params: Vec<Value> = chunk.iter().map(|&s| Value::from(s)).collect();
             for r in self.conn.query(&sql, &params)? {
-                out.insert(r.int(0)?, FlagsRow { dispute_open_since: opt_date(&r, 1)?, unreachable_since: opt_date(&r, 2)? });
+                let row = FlagsRow {
+                    dispute_open_since: opt_date(&r, 1)?,
+                    unreachable_since: opt_date(&r, 2)?,
+                    plan_since: opt_date(&r, 3)?,
+                };
+                out.insert(r.int(0)?, row);
             }
         }
         Ok(out)
@@ -410,13 +417,14 @@ impl Tx<'_> {
 
     pub fn set_collection_flags(&mut self, loan_seq: i64, flags: &FlagsRow) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO collection_flags (loan_seq, dispute_open_since, unreachable_since) VALUES ($1, $2, $3) \
+            "INSERT INTO collection_flags (loan_seq, dispute_open_since, unreachable_since, plan_since) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (loan_seq) DO UPDATE SET dispute_open_since = excluded.dispute_open_since, \
-             unreachable_since = excluded.unreachable_since",
+             unreachable_since = excluded.unreachable_since, plan_since = excluded.plan_since",
             &[
                 loan_seq.into(),
                 flags.dispute_open_since.map(|d| d.to_string()).into(),
                 flags.unreachable_since.map(|d| d.to_string()).into(),
+                flags.plan_since.map(|d| d.to_string()).into(),
             ],
         )?;
         Ok(())

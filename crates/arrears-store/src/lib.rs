@@ -10,6 +10,7 @@
 pub mod collect;
 pub mod conn;
 pub mod credit;
+pub mod hardship;
 pub mod risk;
 
 use std::fmt::Write as _;
@@ -25,10 +26,11 @@ pub use collect::{
 pub use conn::{Backend, Value};
 use conn::{Conn, PgConn, Row, SqliteConn};
 pub use credit::{ComplaintRow, DisputeRow, Identity, NewComplaint, WriteOffRow};
+pub use hardship::{HardshipRow, NewHardship};
 pub use risk::{MonthRow, MonthTotal, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 /// The schema version that added `loans.reference_due`, filled in for existing loans by code.
 const REFERENCE_DUE_VERSION: i64 = 2;
 /// Rows per multi-row INSERT: below SQLite's and PostgreSQL's parameter limits for every table.
@@ -39,12 +41,14 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0002_collections.sql"),
     include_str!("../migrations/sqlite/0003_risk.sql"),
     include_str!("../migrations/sqlite/0004_credit.sql"),
+    include_str!("../migrations/sqlite/0005_hardship.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
     include_str!("../migrations/postgres/0002_collections.sql"),
     include_str!("../migrations/postgres/0003_risk.sql"),
     include_str!("../migrations/postgres/0004_credit.sql"),
+    include_str!("../migrations/postgres/0005_hardship.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

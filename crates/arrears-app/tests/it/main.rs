@@ -9,6 +9,7 @@ mod collections;
 mod concurrency;
 mod eod;
 mod gateway;
+mod hardship;
 mod import;
 mod metro2;
 mod payments;

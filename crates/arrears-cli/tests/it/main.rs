@@ -8,5 +8,6 @@ mod support;
 mod bad_input;
 mod demo;
 mod desk;
+mod hardship;
 mod schedule;
 mod workflow;
