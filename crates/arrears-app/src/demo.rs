@@ -121,6 +121,8 @@ pub struct DemoReport {
     pub disputes_answered: (usize, usize),
     /// The last month-end scoring run's drift, when there was one.
     pub drift: Option<arrears_risk::Drift>,
+    /// The hardship desk, and cures with and without relief.
+    pub hardship: crate::demo_hardship::HardshipStats,
 }
 
 /// What a borrower will do on a day.
@@ -243,6 +245,7 @@ pub fn run(
     let mut loan_of_seq: BTreeMap<i64, usize> = BTreeMap::new();
     if desk.is_some() {
         demo_desk::hire(store)?;
+        crate::demo_hardship::hire(store)?;
     }
     let mut report = DemoReport { first_day: Some(options.start), ..DemoReport::default() };
     // Loans are made over the first two thirds of the period, so the last ones still age.
@@ -310,6 +313,13 @@ pub fn run(
             pay_as_planned(store, &mut rng, &loans[idx], action, day, &mut report)?;
         }
         if desk.is_some() {
+            let plan_payments =
+                crate::demo_hardship::day(store, day, &mut desk_rng, &behaviour_of, &loan_of_seq, &mut report.hardship)?;
+            for (on, idx) in plan_payments {
+                actions.entry(on).or_default().push((idx, Action::PayDue { half: false }));
+            }
+        }
+        if desk.is_some() {
             answer_disputes(store, day, &mut desk_rng, &mut report)?;
         }
         let eod = eod::run(store, day, options.eod, |_, _| ())?;
@@ -350,6 +360,7 @@ pub fn run(
         report.arms = arms;
         report.agents = agents;
         measure_early_warning(store, desk, &mut report.early_warning)?;
+        crate::demo_hardship::count_cures(store, &mut report.hardship)?;
     }
     Ok(report)
 }

@@ -12,6 +12,7 @@ pub mod complaints;
 pub mod compliance;
 pub mod demo;
 pub mod demo_desk;
+pub mod demo_hardship;
 pub mod disputes;
 pub mod eod;
 pub mod hardship;

@@ -297,6 +297,25 @@ pub fn demo_desk(report: &DemoReport, out: &mut impl Write) -> Result<()> {
         ew.challenger.0,
         rate(ew.challenger)
     )?;
+    let h = &report.hardship;
+    let with = h.relieved.len();
+    let without = h.reached_30.len() - with;
+    writeln!(
+        out,
+        "  hardship: {} requests from borrowers 30 days behind; {} plans made, {} rejected (no plan fitted the declared income); plans completed {}, broken {}",
+        h.requests, h.accepted, h.rejected, report.eod.reliefs_completed, report.eod.reliefs_broken
+    )?;
+    writeln!(
+        out,
+        "    of the loans that reached 30 days past due, cured by the end: with relief {} of {} ({}), without {} of {} ({}); the demo assumes {}% of relieved borrowers keep to their plan",
+        h.cured_with,
+        with,
+        rate((with, h.cured_with)),
+        h.cured_without,
+        without,
+        rate((without, h.cured_without)),
+        arrears_app::demo_hardship::KEEPS / 10
+    )?;
     if let Some(d) = &report.drift {
         writeln!(
             out,

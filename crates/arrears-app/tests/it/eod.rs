@@ -123,7 +123,7 @@ story!(stored_states_are_the_pure_replay_of_their_payments, |db: &TestDb| {
         .read(|tx| {
             for loan in tx.loans_page(0, 1_000)? {
                 let facts = arrears_app::service::replay_facts(&tx.payments_of(loan.seq)?, loan.seq, loan.state.as_of);
-                let replayed = LoanState::replay(&loan.terms, &facts, loan.state.as_of).unwrap();
+                let replayed = LoanState::replay_with(&loan.terms, &facts, &loan.state.events(), loan.state.as_of).unwrap();
                 assert_eq!(loan.state, replayed, "loan {}", loan.loan_no);
                 let stored: Vec<_> = tx.history(loan.seq)?.into_iter().filter(|(_, s)| s != "reversal").map(|(c, _)| c).collect();
                 if !tx.payments_of(loan.seq)?.iter().any(|p| p.status == PaymentStatus::Reversed) {
