@@ -136,9 +136,11 @@ pub fn file(store: &mut Store, f: &Filing<'_>) -> Result<i64, AppError> {
 /// One side of the comparison: what the borrower pays with or without the relief.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Side {
-    /// The regular installment (principal and its interest) of the schedule.
+    /// The regular installment: what one of the schedule's later installments asks in all.
     pub monthly_payment: Amount,
-    /// Due now: what is late, or nothing.
+    /// The largest installment still to pay (a plan's last one carries frozen penalty).
+    pub largest_payment: Amount,
+    /// Due now: what is late or due today, or nothing.
     pub due_now: Amount,
     pub payments_left: usize,
     pub next_due: Option<Date>,
@@ -159,12 +161,13 @@ impl Side {
                 (i.scheduled_interest - i.charged.interest).max(Amount::ZERO)
             }
         };
-        let full = |i: &arrears_core::InstallmentState| i.charged.principal + i.scheduled_interest.max(i.charged.interest);
+        let full = |i: &arrears_core::InstallmentState| i.outstanding().total() + to_come(i);
         let regular = open.iter().rev().nth(1).or(open.last()).map_or(Amount::ZERO, |i| full(i));
         let total = state.outstanding().total() + open.iter().map(|i| to_come(i)).sum::<Amount>();
-        let late = state.installments.iter().filter(|i| i.due_date < state.as_of).map(|i| i.outstanding().total()).sum();
+        let late = state.installments.iter().filter(|i| i.due_date <= state.as_of).map(|i| i.outstanding().total()).sum();
         Side {
             monthly_payment: regular,
+            largest_payment: open.iter().filter(|i| i.due_date > state.as_of).map(|i| full(i)).max().unwrap_or_default(),
             due_now: late,
             payments_left: open.len(),
             next_due: open.iter().find(|i| i.due_date >= state.as_of).map(|i| i.due_date),
@@ -190,9 +193,22 @@ pub struct Comparison {
     pub words_zh: Vec<String>,
 }
 
-/// The comparison of `relief` on `state` (on its date), or why it cannot be made.
-pub fn compare(terms: &LoanTerms, state: &LoanState, relief: Relief, after_payments: u32) -> Result<Comparison, AppError> {
+/// The comparison of `relief` on `state` (on its date), or why it cannot be made; a
+/// settlement's comparison counts the agreed amount `paid_first` as paid before it.
+pub fn compare(
+    terms: &LoanTerms,
+    state: &LoanState,
+    relief: Relief,
+    after_payments: u32,
+    paid_first: Option<Amount>,
+) -> Result<Comparison, AppError> {
+    relief.check_cures(state)?;
     let mut after = state.clone();
+    let mut after_payments = after_payments;
+    if let Some(amount) = paid_first.filter(|a| *a > Amount::ZERO) {
+        after.apply_payment(terms, state.as_of, amount)?;
+        after_payments += 1;
+    }
     after.apply_relief(terms, state.as_of, after_payments, relief)?;
     let (b, a) = (Side::of(state), Side::of(&after));
     let waived = after.waived().total() - state.waived().total();
@@ -332,11 +348,11 @@ fn fitting_plan(
     };
     let mut longest = None;
     for months in 1..=arrears_core::relief::MAX_PLAN_MONTHS {
-        let c = compare(terms, state, make(months), after)?;
-        if c.after.monthly_payment <= limit {
+        let c = compare(terms, state, make(months), after, None)?;
+        if c.after.largest_payment <= limit {
             return Ok(make(months));
         }
-        longest = Some(c.after.monthly_payment);
+        longest = Some(c.after.largest_payment);
     }
     Err(AppError::invalid(
         "income",
@@ -369,10 +385,14 @@ pub fn propose(store: &mut Store, id: i64, proposal: Proposal, actor: &str) -> R
                 fitting_plan(&loan.terms, &state, after, limit, Some(annual_rate), penalty)?
             }
             (Some(r), _) => r,
-            (None, "plan") => fitting_plan(&loan.terms, &state, after, limit, None, PenaltyTreatment::Freeze)?,
+            // Capitalised: spread evenly, so no installment carries a lump.
+            (None, "plan") => fitting_plan(&loan.terms, &state, after, limit, None, PenaltyTreatment::Capitalise)?,
             (None, "extension") => {
+                // Three months, or as many more (up to twelve) as the loan needs to be current.
                 let with_interest = number(tx, "hardship.extension_interest", 0..=1, 1)? == 1;
-                Relief::Extension { months: 3, with_interest }
+                let cures = |months| Relief::Extension { months, with_interest }.check_cures(&state).is_ok();
+                let months = (3..=arrears_core::relief::MAX_EXTENSION_MONTHS).find(|m| cures(*m)).unwrap_or(3);
+                Relief::Extension { months, with_interest }
             }
             (None, "restructure") => {
                 return Err(AppError::invalid("rate", "a restructuring needs its new rate (and, if wanted, its term)"))
@@ -412,13 +432,13 @@ fn propose_relief(
         }
         _ => None,
     };
-    let comparison = compare(&loan.terms, state, relief, after)?;
-    if matches!(relief, Relief::Plan { .. } | Relief::Restructure { .. }) && comparison.after.monthly_payment > limit {
+    let comparison = compare(&loan.terms, state, relief, after, settle)?;
+    if matches!(relief, Relief::Plan { .. } | Relief::Restructure { .. }) && comparison.after.largest_payment > limit {
         return Err(AppError::invalid(
             "months",
             format!(
                 "the payment {} is more than the {limit} the borrower can afford (meta hardship.max_dti_pct, income less expenses)",
-                comparison.after.monthly_payment
+                comparison.after.largest_payment
             ),
         ));
     }
@@ -506,6 +526,9 @@ fn proposed(h: &HardshipRow) -> Result<Relief, AppError> {
 /// and closes the loan; any other relief becomes an active plan, and collection stops while it
 /// is honoured.
 pub fn accept(store: &mut Store, id: i64, by: &str) -> Result<Comparison, AppError> {
+    if by.trim().is_empty() {
+        return Err(AppError::invalid("by", "say who accepts (the borrower, or the agent recording it)"));
+    }
     store.transaction(|tx| {
         let mut h = load(tx, id)?;
         if h.status != "approved" {
@@ -518,6 +541,7 @@ pub fn accept(store: &mut Store, id: i64, by: &str) -> Result<Comparison, AppErr
         let loan = load_loan(tx, h.loan_seq)?;
         let today = the_open_day(tx)?;
         let (state, after) = loan_today(tx, &loan, today)?;
+        check_eligible(tx, &state)?;
         if let (Relief::Settlement, Some(agreed)) = (relief, h.settle_amount) {
             let since = h.decided_on.unwrap_or(today);
             let paid: Amount = tx
@@ -533,7 +557,7 @@ pub fn accept(store: &mut Store, id: i64, by: &str) -> Result<Comparison, AppErr
                 ));
             }
         }
-        let comparison = compare(&loan.terms, &state, relief, after)?;
+        let comparison = compare(&loan.terms, &state, relief, after, None)?;
         let mut relieved = state.clone();
         relieved.apply_relief(&loan.terms, today, after, relief)?;
         save_change(tx, &loan, &loan.state, &relieved, today, EntryKind::Accrual, &format!("hardship:{id}"), "hardship")?;
@@ -577,10 +601,12 @@ pub fn monitor(store: &mut Store, date: Date) -> Result<MonitorReport, AppError>
             let mut state = loan.state.clone();
             state.advance(&loan.terms, date.max(state.as_of))?;
             let made = state.reliefs.last().copied();
-            let done = state.status != LoanStatus::Active || made.is_some_and(|r| paid_through(&state, &r));
+            let done = state.status == LoanStatus::PaidOff || made.is_some_and(|r| paid_through(&state, &r));
+            // Never inside the product's own grace period.
+            let allowed = break_days.max(i64::from(loan.terms.grace_days()));
             let (status, action) = if done {
                 ("completed", "hardship-complete")
-            } else if i64::from(state.dpd) > break_days {
+            } else if state.status != LoanStatus::Active || i64::from(state.dpd) > allowed {
                 ("broken", "hardship-broken")
             } else {
                 continue;
@@ -609,12 +635,26 @@ pub fn monitor(store: &mut Store, date: Date) -> Result<MonitorReport, AppError>
 /// Whether the loan has paid what relief `r` made: an extension's first moved installment, or
 /// every installment a plan or restructuring opened.
 fn paid_through(state: &LoanState, r: &ReliefAt) -> bool {
-    match r.relief {
-        Relief::Extension { .. } => {
-            state.installments.iter().find(|i| i.settled_on.is_none_or(|s| s >= r.date)).is_none_or(|i| i.is_settled())
+    let made = |i: &&arrears_core::InstallmentState| match r.relief {
+        Relief::Extension { .. } => i.n == r.from_n,
+        _ => i.n >= r.from_n,
+    };
+    state.installments.iter().filter(made).all(|i| i.is_settled())
+}
+
+/// The comparison of request `id`'s proposal on the loan as it stands on the open day.
+pub fn comparison_of(store: &mut Store, id: i64) -> Result<Option<Comparison>, AppError> {
+    store.read(|tx| {
+        let h = load(tx, id)?;
+        if !["under-review", "approved"].contains(&h.status.as_str()) {
+            return Ok(None);
         }
-        _ => state.segments.last().is_some_and(|s| state.installments.iter().filter(|i| i.n >= s.from_n).all(|i| i.is_settled())),
-    }
+        let relief = proposed(&h)?;
+        let loan = load_loan(tx, h.loan_seq)?;
+        let today = the_open_day(tx)?;
+        let (state, after) = loan_today(tx, &loan, today)?;
+        Ok(Some(compare(&loan.terms, &state, relief, after, h.settle_amount.map(Amount))?))
+    })
 }
 
 /// A loan's requests, for `hardship show`.

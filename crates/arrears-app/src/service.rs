@@ -5,7 +5,7 @@ use arrears_core::ledger::{self, EntryKind};
 use arrears_core::payment::PaymentFact;
 use arrears_core::status::StatusChange;
 use arrears_core::{
-    Allocation, Amount, Components, Date, LoanError, LoanState, LoanTerms, Rate, RepaymentMethod, TermsInput, WriteOff,
+    Allocation, Amount, Components, Date, LoanError, LoanState, LoanTerms, Rate, Relief, RepaymentMethod, TermsInput, WriteOff,
 };
 use arrears_store::{EncodedLoan, LoanRecord, LoanUpdate, PaymentRecord, PaymentStatus, PortfolioRow, Store, StoredEntry, Tx};
 use serde::Serialize;
@@ -325,6 +325,14 @@ pub fn reverse(store: &mut Store, payment_id: i64, key: &str) -> Result<Reversal
         }
         let facts: Vec<PaymentFact> = posted.iter().filter(|p| p.id != payment_id).map(PaymentRecord::fact).collect();
         let before = loan.state.clone();
+        if let Some(s) =
+            before.reliefs.iter().find(|r| r.relief == Relief::Settlement && r.after_payments as usize >= posted.len())
+        {
+            return Err(AppError::invalid(
+                "payment",
+                format!("payment {payment_id} paid for the settlement of {}; reversing it would forgive the debt", s.date),
+            ));
+        }
         // A payment made before a relief or the write-off, reversed: they come one payment
         // sooner (and the write-off writes off more).
         let events = arrears_core::relief::without_payment(&before.events(), posted.len() - 1);

@@ -190,6 +190,12 @@ pub fn run(db: &str, what: HardshipWhat) -> Result<()> {
                     .join(", ")
                 );
             }
+            if let Some(open) = requests.iter().rev().find(|h| ["under-review", "approved"].contains(&h.status.as_str())) {
+                if let Some(c) = hardship::comparison_of(&mut store, open.id)? {
+                    println!("request {} as proposed, on the loan as it stands today:", open.id);
+                    print_comparison(&c);
+                }
+            }
             for r in &record.state.reliefs {
                 println!("  made on {} after {} payments: {}", r.date, r.after_payments, serde_json::to_string(&r.relief)?);
             }

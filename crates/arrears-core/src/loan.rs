@@ -281,8 +281,8 @@ pub enum LoanError {
     NotRelievable(LoanStatus),
     #[error("months: {months} must be 1 to {max}")]
     ReliefMonths { months: u32, max: u32 },
-    #[error("loan: {0} is held ahead of its due dates; it pays the next installments before a plan is made")]
-    HeldAhead(Amount),
+    #[error("months: {months} months later, the installment due {due} would still be overdue; extend it further or make a plan")]
+    ExtensionTooShort { months: u32, due: Date },
     #[error("annual_rate: {rate} is above the product's all-in cost cap {cap}")]
     RateAboveCap { rate: Rate, cap: Rate },
 }

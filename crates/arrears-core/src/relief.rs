@@ -55,9 +55,10 @@ impl PenaltyTreatment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Relief {
-    /// Every installment from the oldest unsettled one falls due `months` later. With
-    /// interest, the added months' interest on the principal still owed (at the periodic
-    /// rate) falls due with the first of them; without, the holiday is free.
+    /// Every installment from the oldest unsettled one falls due `months` later (one that
+    /// leaves the loan late is no cure, and [`Relief::check_cures`] says so before it is granted). With
+    /// interest, the added months' interest on the principal still owed (at the periodic rate)
+    /// falls due with the first of them; without, the holiday is free.
     Extension { months: u32, with_interest: bool },
     /// Everything owed, due or not, re-spread over `months` level monthly installments from
     /// the day of the plan, at the rate the loan bears; the penalty as `penalty` says.
@@ -82,12 +83,15 @@ impl Relief {
     }
 }
 
-/// A relief as made: its day, the number of payments before it, and what it was.
+/// A relief as made: its day, the number of payments before it, what it was, and the first
+/// installment it made (the first one an extension moved, the first of a plan's new ones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReliefAt {
     pub date: Date,
     pub after_payments: u32,
     pub relief: Relief,
+    #[serde(default)]
+    pub from_n: u32,
 }
 
 /// Installments from number `from_n` on were spread on `start` at `annual_rate` (by a plan or a
@@ -183,6 +187,22 @@ fn shares(total: Amount, parts: usize) -> Vec<Amount> {
     out
 }
 
+impl Relief {
+    /// Whether granting this relief to `state` on its date leaves nothing past due: an
+    /// extension too short for how late the loan is would not. Refused when granting, never
+    /// when replaying (a payment reversed later can make a granted extension fall short).
+    pub fn check_cures(&self, state: &LoanState) -> Result<(), LoanError> {
+        if let Relief::Extension { months, .. } = *self {
+            if let Some(i) = state.installments.iter().find(|i| !i.is_settled()) {
+                if i.due_date.add_months(months as i32) < state.as_of {
+                    return Err(LoanError::ExtensionTooShort { months, due: i.due_date });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl LoanState {
     /// The reliefs and the write-off this loan went through, in the order a replay makes them.
     pub fn events(&self) -> Vec<Event> {
@@ -224,6 +244,7 @@ impl LoanState {
         let Some(first) = self.installments.iter().position(|i| !i.is_settled()) else {
             return Err(LoanError::NotRelievable(self.status));
         };
+        let mut from_n = self.installments[first].n;
         match relief {
             Relief::Extension { months, with_interest } => {
                 if !(1..=MAX_EXTENSION_MONTHS).contains(&months) {
@@ -235,26 +256,36 @@ impl LoanState {
                     inst.due_date = inst.due_date.add_months(months as i32);
                 }
                 if with_interest {
-                    match self.installments[first..].iter().position(|i| !i.interest_charged) {
-                        Some(k) => self.installments[first + k].scheduled_interest += extra,
-                        None => {
-                            let allowed = self.cap_allow(extra, date);
-                            let inst = &mut self.installments[first];
-                            inst.charged.interest += allowed;
+                    // Falls due (through the cost cap) with the first moved installment; if that
+                    // is still not in the future, it is charged now.
+                    if self.installments[first].due_date > date {
+                        let inst = &mut self.installments[first];
+                        if inst.interest_charged {
+                            inst.interest_charged = false;
                             inst.scheduled_interest = inst.charged.interest;
+                        }
+                        inst.scheduled_interest += extra;
+                    } else {
+                        let allowed = self.cap_allow(extra, date);
+                        let inst = &mut self.installments[first];
+                        inst.charged.interest += allowed;
+                        if inst.interest_charged {
+                            inst.scheduled_interest = inst.charged.interest;
+                        } else {
+                            inst.scheduled_interest += allowed;
                         }
                     }
                 }
             }
             Relief::Plan { months, penalty } => {
                 let (_, rate, _) = self.period_of(terms, first);
-                self.respread(terms, date, months, rate, penalty)?;
+                from_n = self.respread(terms, date, months, rate, penalty)?;
             }
             Relief::Restructure { months, annual_rate, penalty } => {
                 if annual_rate > terms.rules().cost_cap_annual {
                     return Err(LoanError::RateAboveCap { rate: annual_rate, cap: terms.rules().cost_cap_annual });
                 }
-                self.respread(terms, date, months, annual_rate, penalty)?;
+                from_n = self.respread(terms, date, months, annual_rate, penalty)?;
                 self.restructured_until = Some(date.add_months(OBSERVATION_MONTHS));
             }
             Relief::Settlement => {
@@ -271,7 +302,7 @@ impl LoanState {
                 }
             }
         }
-        self.reliefs.push(ReliefAt { date, after_payments, relief });
+        self.reliefs.push(ReliefAt { date, after_payments, relief, from_n });
         let mut events = vec![LoanEvent::Relieved { date, kind: relief.kind().to_owned() }];
         self.close_if_settled(date, &mut events);
         self.refresh_status(terms, &mut events);
@@ -280,7 +311,8 @@ impl LoanState {
 
     /// Closes every installment into a new schedule of `months` level installments from
     /// `date` at `rate`: principal re-spread with the schedule's interest, the interest owed
-    /// spread evenly, the penalty, compound interest and fees as `penalty` says.
+    /// spread evenly, the penalty, compound interest and fees as `penalty` says. Returns the
+    /// number of the first new installment.
     fn respread(
         &mut self,
         terms: &LoanTerms,
@@ -288,19 +320,19 @@ impl LoanState {
         months: u32,
         rate: Rate,
         penalty: PenaltyTreatment,
-    ) -> Result<(), LoanError> {
+    ) -> Result<u32, LoanError> {
         if !(1..=MAX_PLAN_MONTHS).contains(&months) {
             return Err(LoanError::ReliefMonths { months, max: MAX_PLAN_MONTHS });
         }
+        // The old schedule's interest is charged to the day, as for a payoff (within the cap),
+        // and never after; money held ahead then pays what is owed before it is re-spread.
+        self.charge_interest_for_payoff(terms, date);
         if !self.credit.is_zero() {
-            return Err(LoanError::HeldAhead(self.credit));
-        }
-        // The old schedule's interest not yet charged is never charged.
-        for inst in &mut self.installments {
-            if !inst.interest_charged {
-                inst.interest_charged = true;
-                inst.scheduled_interest = inst.charged.interest;
-            }
+            let mut held = self.credit;
+            self.credit = Amount::ZERO;
+            let all: Vec<usize> = (0..self.installments.len()).collect();
+            self.pay_group(terms, &all, &mut held, &mut crate::payment::Allocation::default());
+            self.credit = held;
         }
         if penalty == PenaltyTreatment::Waive {
             for inst in &mut self.installments {
@@ -360,7 +392,7 @@ impl LoanState {
             count: count as u32,
             carried: owed.interest,
         });
-        Ok(())
+        Ok(first_n)
     }
 }
 

@@ -68,20 +68,31 @@ story!(a_plan_is_proposed_checked_accepted_honoured_and_broken, |db: &TestDb| {
     // The calculator: the shortest plan whose payment fits 800.00 (income less expenses; half
     // the income would allow 1,500.00).
     let c = hardship::propose(&mut store, id, calc, "wang").unwrap();
-    let Relief::Plan { months, penalty: PenaltyTreatment::Freeze } = c.relief else { panic!("a plan: {:?}", c.relief) };
-    assert!(c.after.monthly_payment <= amt("800.00"), "{:?}", c.after);
+    let Relief::Plan { months, penalty: PenaltyTreatment::Capitalise } = c.relief else { panic!("a plan: {:?}", c.relief) };
+    assert!(c.after.largest_payment <= amt("800.00"), "{:?}", c.after);
     let view = loan_view(&mut store, "L1", Some(d("2026-03-20"))).unwrap();
     let shorter = hardship::compare(
         &view.record.terms,
         &view.state,
-        Relief::Plan { months: months - 1, penalty: PenaltyTreatment::Freeze },
+        Relief::Plan { months: months - 1, penalty: PenaltyTreatment::Capitalise },
         0,
+        None,
     )
     .unwrap();
-    assert!(shorter.after.monthly_payment > amt("800.00"), "one month shorter would not fit");
+    assert!(shorter.after.largest_payment > amt("800.00"), "one month shorter would not fit");
     assert!(c.before.due_now > Amount::ZERO && c.after.due_now.is_zero());
     assert!(c.words_en[0].starts_with("Your regular payment goes from"), "{:?}", c.words_en);
     assert!(c.words_zh.iter().any(|w| w.contains("不再计为逾期")), "{:?}", c.words_zh);
+    // The comparison of a restructuring tells of its observation period.
+    let r = Relief::Restructure {
+        months: 12,
+        annual_rate: arrears_core::Rate::parse_percent("12").unwrap(),
+        penalty: PenaltyTreatment::Waive,
+    };
+    let rc = hardship::compare(&view.record.terms, &view.state, r, 0, None).unwrap();
+    assert_eq!((rc.class_after, rc.observed_until), (arrears_core::Classification::SpecialMention, Some(d("2027-03-20"))));
+    assert!(rc.words_en.iter().any(|w| w.contains("special mention")) && rc.words_zh.iter().any(|w| w.contains("关注")));
+    assert!(rc.waived > Amount::ZERO, "the penalty waived");
     // An unaffordable plan is refused.
     let two = Proposal { relief: Some(Relief::Plan { months: 2, penalty: PenaltyTreatment::Waive }), settle_amount: None };
     assert!(hardship::propose(&mut store, id, two, "wang").unwrap_err().to_string().contains("more than the 800.00"));
@@ -128,13 +139,18 @@ story!(a_settlement_is_made_once_paid_and_a_supervisor_approves_large_ones, |db:
     let settle = Proposal { relief: None, settle_amount: Some(amt("2000.00")) };
     let c = hardship::propose(&mut store, id, settle, "wang").unwrap();
     assert!(c.waived > Amount::ZERO && c.words_en[0].contains("is forgiven"), "{:?}", c.words_en);
+    let owed = loan_view(&mut store, "L2", Some(d("2026-04-20"))).unwrap().payoff;
+    assert_eq!(c.waived, owed - amt("2000.00"), "forgiven: what is owed less what is paid");
     // Above 1,000.00 relieved: a supervisor approves, not another officer.
     assert!(hardship::approve(&mut store, id, "li").unwrap_err().to_string().contains("a supervisor approves it"));
     hardship::approve(&mut store, id, "zhao").unwrap();
     // Made only once the agreed amount is paid.
     assert!(hardship::accept(&mut store, id, "B1").unwrap_err().to_string().contains("once 2000.00 is paid"));
-    service::pay(&mut store, "L2", amt("2000.00"), None, "L2-settle").unwrap();
+    let paid = service::pay(&mut store, "L2", amt("2000.00"), None, "L2-settle").unwrap();
     hardship::accept(&mut store, id, "B1").unwrap();
+    // The payment that paid for the settlement cannot be taken back: that would forgive all.
+    let err = service::reverse(&mut store, paid.payment_id, "undo").unwrap_err();
+    assert!(err.to_string().contains("reversing it would forgive the debt"), "{err}");
     let l2 = loan_view(&mut store, "L2", None).unwrap();
     assert_eq!(l2.state.status, LoanStatus::PaidOff);
     assert_eq!(l2.state.paid().total(), amt("2000.00"));

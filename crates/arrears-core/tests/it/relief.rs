@@ -73,6 +73,9 @@ fn a_plan_respreads_everything_owed_and_waives_the_penalty_when_told() {
     // Nothing paid by 2026-04-20: three installments due, penalty and compound running.
     let mut state = advanced(&terms, "2026-04-20");
     let before = state.outstanding();
+    // The interest of the current period to the plan's day is charged and moves with the rest.
+    let to_date = state.payoff_amount(&terms) - before.total();
+    assert_eq!(to_date, amt("18.90"), "5 days at 18% on the principal not yet due");
     assert!(before.penalty > Amount::ZERO && before.compound > Amount::ZERO);
     let mut book = booked(&state);
     let posted = relieve(&mut state, &mut book, Relief::Plan { months: 12, penalty: PenaltyTreatment::Waive });
@@ -88,7 +91,11 @@ fn a_plan_respreads_everything_owed_and_waives_the_penalty_when_told() {
     assert_eq!(new.len(), 12);
     assert_eq!((new[0].n, new[0].due_date, new[11].due_date), (13, d("2026-05-20"), d("2027-04-20")));
     assert_eq!(new.iter().map(|i| i.charged.principal).sum::<Amount>(), amt("10000.00"));
-    assert_eq!(new.iter().map(|i| i.charged.interest).sum::<Amount>(), before.interest, "the interest owed moves whole");
+    assert_eq!(
+        new.iter().map(|i| i.charged.interest).sum::<Amount>(),
+        before.interest + to_date,
+        "the interest owed moves whole"
+    );
     assert_eq!(new[0].scheduled_interest - new[0].charged.interest, amt("150.00"), "a month at 1.5% on 10000.00");
     assert_eq!(new[0].charged.principal + amt("150.00"), amt("916.80"));
     assert_eq!((state.outstanding().penalty, state.outstanding().compound), (Amount::ZERO, Amount::ZERO));
@@ -194,13 +201,24 @@ fn a_relief_that_cannot_be_made_is_refused_and_changes_nothing() {
     assert_eq!(refused(Relief::Extension { months: 0, with_interest: true }, &state).to_string(), "months: 0 must be 1 to 12");
     let err = refused(Relief::Restructure { months: 12, annual_rate: pct("30"), penalty: PenaltyTreatment::Waive }, &state);
     assert_eq!(err.to_string(), "annual_rate: 30% is above the product's all-in cost cap 24%");
-    // Money paid ahead pays the next installments first.
+    // An extension that would leave the oldest installment overdue is no cure.
+    let err = Relief::Extension { months: 2, with_interest: false }.check_cures(&state).unwrap_err();
+    assert!(Relief::Extension { months: 3, with_interest: false }.check_cures(&state).is_ok());
+    assert_eq!(
+        err.to_string(),
+        "months: 2 months later, the installment due 2026-02-15 would still be overdue; extend it further or make a plan"
+    );
+    // Money paid ahead pays what is owed before a plan re-spreads the rest.
     let mut ahead = advanced(&terms, "2026-02-01");
     ahead.apply_payment(&terms, d("2026-02-01"), amt("500.00")).unwrap();
-    assert_eq!(
-        refused(Relief::Plan { months: 6, penalty: PenaltyTreatment::Freeze }, &ahead),
-        LoanError::HeldAhead(amt("500.00"))
-    );
+    let before = ahead.clone();
+    ahead.apply_relief(&terms, d("2026-02-01"), 1, Relief::Plan { months: 6, penalty: PenaltyTreatment::Freeze }).unwrap();
+    assert_invariants(&terms, &ahead, "a plan over money held ahead");
+    let mut book = Book::open(&terms);
+    book.post(d("2026-02-01"), EntryKind::Payment, &LoanState::disburse(&terms), &before);
+    book.post(d("2026-02-01"), EntryKind::Accrual, &before, &ahead);
+    book.assert_matches(&terms, &ahead, "a plan over money held ahead");
+    assert_eq!((ahead.credit, ahead.paid().total()), (Amount::ZERO, amt("500.00")));
     let mut written_off = state.clone();
     written_off.write_off(&terms, d("2026-04-20"), 0).unwrap();
     assert_eq!(refused(Relief::Settlement, &written_off), LoanError::NotRelievable(LoanStatus::WrittenOff));
