@@ -145,8 +145,8 @@ pub fn loan_flags(flags: Option<&FlagsRow>, borrower: &BorrowerRecord, date: Dat
         dispute_open: flags.dispute_open_since.is_some_and(|d| d <= date),
         // A relief accepted and not yet completed or broken (hardship.rs keeps the flag).
         plan_honoured: flags.plan_since.is_some_and(|d| d <= date),
-        // Limitation periods come with legal escalation; until then no loan is time-barred.
-        time_barred: false,
+        // Set by the batch once the limitation period ran out (legal.rs).
+        time_barred: flags.time_barred_since.is_some_and(|d| d <= date),
         debtor_unreachable: flags.unreachable_since.is_some_and(|d| d <= date),
         opted_out: borrower.opted_out.split(',').filter_map(Channel::parse).collect(),
     }

@@ -55,6 +55,8 @@ pub struct EodReport {
     /// Hardship reliefs paid through, and broken by a late installment.
     pub reliefs_completed: usize,
     pub reliefs_broken: usize,
+    /// Loans whose limitation period ran out that day.
+    pub time_barred: usize,
     /// Where the time went, for the operator (not a business fact).
     pub timings: EodTimings,
 }
@@ -81,6 +83,7 @@ impl EodReport {
         self.written_off += other.written_off;
         self.reliefs_completed += other.reliefs_completed;
         self.reliefs_broken += other.reliefs_broken;
+        self.time_barred += other.time_barred;
     }
 
     fn count(&mut self, events: &[LoanEvent]) {
@@ -170,6 +173,7 @@ pub fn run(
     let reliefs = crate::hardship::monitor(store, date)?;
     report.reliefs_completed += reliefs.completed;
     report.reliefs_broken += reliefs.broken;
+    report.time_barred += crate::legal::mark_time_barred(store, date)?;
     store.transaction(|tx| {
         tx.record_eod_run(date, "done", 0, 0)?;
         tx.set_business_date(date)?;

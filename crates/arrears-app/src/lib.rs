@@ -17,6 +17,7 @@ pub mod disputes;
 pub mod eod;
 pub mod hardship;
 pub mod import;
+pub mod legal;
 pub mod metro2;
 pub mod outbox;
 pub mod parallel;

@@ -5,6 +5,7 @@ mod bench;
 mod bureau;
 mod desk;
 mod hardship;
+mod legal;
 mod render;
 mod render_desk;
 mod risk;
@@ -188,6 +189,11 @@ enum Command {
     Complaint {
         #[command(subcommand)]
         what: bureau::ComplaintWhat,
+    },
+    /// Legal escalation: court fees, claims, limitation, candidates, cases.
+    Legal {
+        #[command(subcommand)]
+        what: legal::LegalWhat,
     },
     /// Hardship relief: request, propose, approve or reject, accept, show.
     Hardship {
@@ -390,6 +396,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Report { what } => bureau::report(db, what)?,
         Command::Writeoff { what } => writeoff::writeoff(db, what)?,
         Command::Hardship { what } => hardship::run(db, what)?,
+        Command::Legal { what } => legal::run(db, what)?,
         Command::Staff { what } => hardship::staff(db, what)?,
         Command::Compliance { what } => desk::compliance_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Portfolio { as_of, format } => {

@@ -159,6 +159,8 @@ pub struct FlagsRow {
     pub unreachable_since: Option<Date>,
     /// An installment plan (or other relief) active and honoured since.
     pub plan_since: Option<Date>,
+    /// The limitation period ran out on this day.
+    pub time_barred_since: Option<Date>,
 }
 
 const BORROWER_COLUMNS: &str =
@@ -399,7 +401,8 @@ impl Tx<'_> {
         let mut out = BTreeMap::new();
         for chunk in seqs.chunks(IN_CHUNK) {
             let sql = format!(
-                "SELECT loan_seq, dispute_open_since, unreachable_since, plan_since FROM collection_flags WHERE loan_seq IN ({})",
+                "SELECT loan_seq, dispute_open_since, unreachable_since, plan_since, time_barred_since FROM collection_flags \
+                 WHERE loan_seq IN ({})",
                 placeholders(1, chunk.len())
             );
             let params: Vec<Value> = chunk.iter().map(|&s| Value::from(s)).collect();
@@ -408,6 +411,7 @@ impl Tx<'_> {
                     dispute_open_since: opt_date(&r, 1)?,
                     unreachable_since: opt_date(&r, 2)?,
                     plan_since: opt_date(&r, 3)?,
+                    time_barred_since: opt_date(&r, 4)?,
                 };
                 out.insert(r.int(0)?, row);
             }
@@ -417,14 +421,17 @@ impl Tx<'_> {
 
     pub fn set_collection_flags(&mut self, loan_seq: i64, flags: &FlagsRow) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO collection_flags (loan_seq, dispute_open_since, unreachable_since, plan_since) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO collection_flags (loan_seq, dispute_open_since, unreachable_since, plan_since, time_barred_since) \
+             VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (loan_seq) DO UPDATE SET dispute_open_since = excluded.dispute_open_since, \
-             unreachable_since = excluded.unreachable_since, plan_since = excluded.plan_since",
+             unreachable_since = excluded.unreachable_since, plan_since = excluded.plan_since, \
+             time_barred_since = excluded.time_barred_since",
             &[
                 loan_seq.into(),
                 flags.dispute_open_since.map(|d| d.to_string()).into(),
                 flags.unreachable_since.map(|d| d.to_string()).into(),
                 flags.plan_since.map(|d| d.to_string()).into(),
+                flags.time_barred_since.map(|d| d.to_string()).into(),
             ],
         )?;
         Ok(())

@@ -11,6 +11,7 @@ pub mod collect;
 pub mod conn;
 pub mod credit;
 pub mod hardship;
+pub mod legal;
 pub mod risk;
 
 use std::fmt::Write as _;
@@ -27,10 +28,11 @@ pub use conn::{Backend, Value};
 use conn::{Conn, PgConn, Row, SqliteConn};
 pub use credit::{ComplaintRow, DisputeRow, Identity, NewComplaint, WriteOffRow};
 pub use hardship::{HardshipRow, NewHardship};
+pub use legal::{CaseRow, CaseStep};
 pub use risk::{MonthRow, MonthTotal, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 /// The schema version that added `loans.reference_due`, filled in for existing loans by code.
 const REFERENCE_DUE_VERSION: i64 = 2;
 /// Rows per multi-row INSERT: below SQLite's and PostgreSQL's parameter limits for every table.
@@ -42,6 +44,7 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0003_risk.sql"),
     include_str!("../migrations/sqlite/0004_credit.sql"),
     include_str!("../migrations/sqlite/0005_hardship.sql"),
+    include_str!("../migrations/sqlite/0006_legal.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -49,6 +52,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0003_risk.sql"),
     include_str!("../migrations/postgres/0004_credit.sql"),
     include_str!("../migrations/postgres/0005_hardship.sql"),
+    include_str!("../migrations/postgres/0006_legal.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -11,6 +11,7 @@ mod eod;
 mod gateway;
 mod hardship;
 mod import;
+mod legal;
 mod metro2;
 mod payments;
 mod risk;

@@ -9,5 +9,6 @@ mod bad_input;
 mod demo;
 mod desk;
 mod hardship;
+mod legal;
 mod schedule;
 mod workflow;

@@ -1,0 +1,199 @@
+//! Legal commands: the court's fees, a loan's claim and limitation period, litigation
+//! candidates, and cases through their stages.
+
+use anyhow::{Context, Result};
+use arrears_app::legal::{self, Step};
+use arrears_legal::Procedure;
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum LegalWhat {
+    /// The court's acceptance fee of a property claim (诉讼费用交纳办法 art. 13).
+    CourtFee {
+        #[arg(long)]
+        claim: String,
+        /// ordinary, summary, mediation or payment-order.
+        #[arg(long, default_value = "ordinary")]
+        procedure: String,
+    },
+    /// What the loan's creditor claims on a day, and the court fee.
+    Claim {
+        #[arg(long)]
+        loan: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long, default_value = "ordinary")]
+        procedure: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The loan's limitation period: when it runs from and ends.
+    Limitation {
+        #[arg(long)]
+        loan: String,
+    },
+    /// Litigation candidates on the open day, with why.
+    Candidates,
+    /// Cases: open one, move it forward, show a loan's.
+    Case {
+        #[command(subcommand)]
+        what: CaseWhat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseWhat {
+    Open {
+        #[arg(long)]
+        loan: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// Move a case to demand-letter, filed (with --court and --case-no), mediation, judgment
+    /// (with --amount and --perform-by), enforcement or closed.
+    Advance {
+        #[arg(long)]
+        case: i64,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        court: Option<String>,
+        #[arg(long)]
+        case_no: Option<String>,
+        #[arg(long, allow_hyphen_values = true)]
+        amount: Option<String>,
+        #[arg(long)]
+        perform_by: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        by: String,
+    },
+    Show {
+        #[arg(long)]
+        loan: String,
+    },
+}
+
+fn procedure(text: &str) -> Result<Procedure> {
+    Procedure::parse(text).with_context(|| format!("--procedure: `{text}` is not ordinary, summary, mediation or payment-order"))
+}
+
+pub fn run(db: &str, what: LegalWhat) -> Result<()> {
+    if let LegalWhat::CourtFee { claim, procedure: p } = &what {
+        let amount = crate::parse_amount("claim", claim)?;
+        let fee = arrears_legal::acceptance_fee(amount, procedure(p)?);
+        println!("{fee}");
+        return Ok(());
+    }
+    let mut store = arrears_app::open(db)?;
+    match what {
+        LegalWhat::CourtFee { .. } => unreachable!("answered above"),
+        LegalWhat::Claim { loan, as_of, procedure: p, json } => {
+            let as_of = as_of.map(|d| crate::parse_date("as-of", &d)).transpose()?;
+            let c = legal::claim(&mut store, &loan, as_of, procedure(&p)?)?;
+            if json {
+                let o = &c.owed;
+                let doc = serde_json::json!({
+                    "loan": c.loan_no, "as_of": c.as_of.to_string(), "currency": c.currency,
+                    "principal_lent": c.principal_lent.to_string(),
+                    "principal": o.principal.to_string(), "interest": o.interest.to_string(),
+                    "interest_to_date": c.interest_to_date.to_string(), "penalty": o.penalty.to_string(),
+                    "compound": o.compound.to_string(), "fees": o.fee.to_string(), "paid": c.paid.to_string(),
+                    "total": c.total.to_string(), "procedure": c.procedure.code(), "court_fee": c.court_fee.to_string(),
+                    "late_performance_interest": c.late_performance_interest.to_string(),
+                });
+                println!("{doc}");
+            } else {
+                println!("claim on {} as of {} ({}):", c.loan_no, c.as_of, c.currency);
+                println!("  principal lent       {:>14}", c.principal_lent);
+                println!("  paid so far          {:>14}", c.paid);
+                println!("  principal owed       {:>14}", c.owed.principal);
+                println!("  interest owed        {:>14}   (of which to the day {})", c.owed.interest, c.interest_to_date);
+                println!("  penalty interest     {:>14}", c.owed.penalty);
+                println!("  compound interest    {:>14}", c.owed.compound);
+                println!("  fees                 {:>14}", c.owed.fee);
+                println!("  claim                {:>14}", c.total);
+                println!("  court acceptance fee {:>14}   ({} procedure)", c.court_fee, c.procedure.code());
+                if !c.late_performance_interest.is_zero() {
+                    println!("  late-performance interest on the judgment {:>14}", c.late_performance_interest);
+                }
+            }
+        }
+        LegalWhat::Limitation { loan } => {
+            let l = legal::limitation(&mut store, &loan)?;
+            let from = if l.restarted {
+                "its last restart (a demand, a payment, a promise or a suit)"
+            } else {
+                "the last installment's due date"
+            };
+            println!("{loan}: the limitation period runs from {} ({from}) and ends on {}", l.runs_from, l.expires);
+            if l.time_barred {
+                println!("  time-barred: it is never sued or threatened with suit");
+            } else if let Some(a) = l.alert {
+                println!("  ALERT: {} days left (within {a})", l.days_left);
+            }
+        }
+        LegalWhat::Candidates => {
+            let list = legal::candidates(&mut store)?;
+            if list.is_empty() {
+                println!("no litigation candidates");
+            }
+            for c in &list {
+                println!(
+                    "{:<12} {:>5} DPD {:>14} owed  limitation ends {}  {}",
+                    c.loan_no,
+                    c.dpd,
+                    c.owed,
+                    c.limitation_expires,
+                    c.reasons.join("; ")
+                );
+            }
+        }
+        LegalWhat::Case { what } => case(&mut store, what)?,
+    }
+    Ok(())
+}
+
+fn case(store: &mut arrears_store::Store, what: CaseWhat) -> Result<()> {
+    match what {
+        CaseWhat::Open { loan, note, by } => {
+            let id = legal::open_case(store, &loan, &by, &note)?;
+            println!("case {id} opened on {loan}");
+        }
+        CaseWhat::Advance { case, to, court, case_no, amount, perform_by, note, by } => {
+            let step = Step {
+                court: court.as_deref(),
+                case_no: case_no.as_deref(),
+                judgment_amount: amount.map(|a| crate::parse_amount("amount", &a)).transpose()?,
+                perform_by: perform_by.map(|d| crate::parse_date("perform-by", &d)).transpose()?,
+                note: &note,
+            };
+            let c = legal::advance(store, case, &to, &step, &by)?;
+            println!("case {case} is now {}", c.stage);
+        }
+        CaseWhat::Show { loan } => {
+            for (c, steps) in legal::cases(store, &loan)? {
+                println!(
+                    "case {} on {loan}: {}{}{}",
+                    c.id,
+                    c.stage,
+                    c.court.as_ref().map(|x| format!(", {x}")).unwrap_or_default(),
+                    c.case_no.as_ref().map(|x| format!(" ({x})")).unwrap_or_default()
+                );
+                for s in steps {
+                    println!(
+                        "  {} {:<14} by {}{}",
+                        s.on_date,
+                        s.stage,
+                        s.actor,
+                        if s.note.is_empty() { String::new() } else { format!(": {}", s.note) }
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}

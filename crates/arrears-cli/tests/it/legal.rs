@@ -1,0 +1,40 @@
+//! Legal commands: the court fee needs no database; a claim, a case and its steps on a book.
+
+use crate::support::{assert_rejected, ok, run, Env};
+
+#[test]
+fn the_court_fee_of_a_claim_by_procedure() {
+    assert_eq!(ok(&["legal", "court-fee", "--claim", "50000.00"]), "1050.00\n");
+    assert_eq!(ok(&["legal", "court-fee", "--claim", "50000.00", "--procedure", "summary"]), "525.00\n");
+    assert_eq!(ok(&["legal", "court-fee", "--claim", "50000.00", "--procedure", "payment-order"]), "350.00\n");
+    let args = ["legal", "court-fee", "--claim", "50000.00", "--procedure", "quick"];
+    assert_rejected(&run(&args), &args, &["--procedure: `quick` is not ordinary, summary, mediation or payment-order"]);
+    let args = ["legal", "court-fee", "--claim", "fifty"];
+    assert_rejected(&run(&args), &args, &["claim"]);
+}
+
+#[test]
+fn a_claim_and_a_case_on_a_book() {
+    let env = Env::sqlite();
+    env.three_loan_book();
+    let out = env.ok(&["legal", "claim", "--loan", "L1", "--json"]);
+    let claim: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (claim["loan"].as_str(), claim["as_of"].as_str(), claim["procedure"].as_str()),
+        (Some("L1"), Some("2026-03-21"), Some("ordinary"))
+    );
+    let total = arrears_core::Amount::parse(claim["total"].as_str().unwrap()).unwrap();
+    let fee = arrears_core::Amount::parse(claim["court_fee"].as_str().unwrap()).unwrap();
+    assert_eq!(fee, arrears_legal::acceptance_fee(total, arrears_legal::Procedure::Ordinary));
+    let out = env.ok(&["legal", "case", "open", "--loan", "L1", "--by", "legal-officer"]);
+    assert_eq!(out, "case 1 opened on L1\n");
+    env.ok(&["legal", "case", "advance", "--case", "1", "--to", "demand-letter", "--by", "legal-officer"]);
+    env.rejected(
+        &["legal", "case", "advance", "--case", "1", "--to", "filed", "--by", "legal-officer"],
+        &["court: a filed case names its court"],
+    );
+    let out = env.ok(&["legal", "case", "show", "--loan", "L1"]);
+    assert!(out.starts_with("case 1 on L1: demand-letter") && out.contains("2026-03-21 candidate"), "{out}");
+    let out = env.ok(&["legal", "limitation", "--loan", "L1"]);
+    assert!(out.contains("ends on 2030-01-15"), "{out}");
+}

@@ -1,0 +1,33 @@
+-- Arrears schema, version 6, for SQLite: legal cases. A case moves forward through its stages
+-- (candidate, demand letter, filed, mediation, judgment, enforcement, closed), each step dated,
+-- by whom, with the court and case number once filed; the steps are never changed.
+
+CREATE TABLE legal_cases (
+    id        INTEGER PRIMARY KEY,
+    loan_seq  INTEGER NOT NULL REFERENCES loans(seq),
+    opened_on TEXT NOT NULL,
+    stage     TEXT NOT NULL CHECK (stage IN ('candidate', 'demand-letter', 'filed', 'mediation', 'judgment', 'enforcement', 'closed')),
+    court     TEXT,
+    case_no   TEXT,
+    -- the judgment: the money awarded (minor units) and the day it must be paid by
+    judgment_amount   INTEGER,
+    perform_by        TEXT,
+    version   INTEGER NOT NULL
+);
+CREATE INDEX legal_cases_loan ON legal_cases (loan_seq);
+
+CREATE TABLE legal_case_steps (
+    case_id  INTEGER NOT NULL REFERENCES legal_cases(id),
+    step_no  INTEGER NOT NULL,
+    stage    TEXT NOT NULL,
+    on_date  TEXT NOT NULL,
+    actor    TEXT NOT NULL,
+    note     TEXT NOT NULL,
+    PRIMARY KEY (case_id, step_no)
+);
+
+-- Set by the batch once a loan's limitation period has run out: it is never sued or
+-- threatened with suit (the policy packs' time-barred rule).
+ALTER TABLE collection_flags ADD COLUMN time_barred_since TEXT;
+CREATE TRIGGER legal_case_steps_no_update BEFORE UPDATE ON legal_case_steps BEGIN SELECT RAISE(ABORT, 'case steps are never changed'); END;
+CREATE TRIGGER legal_case_steps_no_delete BEFORE DELETE ON legal_case_steps BEGIN SELECT RAISE(ABORT, 'case steps are never changed'); END;

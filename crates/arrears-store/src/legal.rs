@@ -1,0 +1,189 @@
+//! Queries of legal escalation: cases and their steps, and what a limitation period restarts
+//! on (payments, promises, demands sent).
+
+use arrears_core::Date;
+
+use crate::conn::Row;
+use crate::{parse_date, StoreError, Tx};
+
+/// A legal case as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub id: i64,
+    pub loan_seq: i64,
+    pub opened_on: Date,
+    /// `candidate`, `demand-letter`, `filed`, `mediation`, `judgment`, `enforcement`, `closed`.
+    pub stage: String,
+    pub court: Option<String>,
+    pub case_no: Option<String>,
+    pub judgment_amount: Option<i64>,
+    pub perform_by: Option<Date>,
+    pub version: i64,
+}
+
+/// One step of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseStep {
+    pub step_no: i64,
+    pub stage: String,
+    pub on_date: Date,
+    pub actor: String,
+    pub note: String,
+}
+
+const COLUMNS: &str = "id, loan_seq, opened_on, stage, court, case_no, judgment_amount, perform_by, version";
+
+fn from_row(r: &Row) -> Result<CaseRow, StoreError> {
+    Ok(CaseRow {
+        id: r.int(0)?,
+        loan_seq: r.int(1)?,
+        opened_on: parse_date(r.text(2)?)?,
+        stage: r.text(3)?.to_owned(),
+        court: r.opt_text(4)?.map(str::to_owned),
+        case_no: r.opt_text(5)?.map(str::to_owned),
+        judgment_amount: r.opt_int(6)?,
+        perform_by: r.opt_text(7)?.map(parse_date).transpose()?,
+        version: r.int(8)?,
+    })
+}
+
+impl Tx<'_> {
+    /// Opens a case at its first stage; returns its id.
+    pub fn open_case(&mut self, loan_seq: i64, on: Date, actor: &str, note: &str) -> Result<i64, StoreError> {
+        let rows = self.conn.query(
+            "INSERT INTO legal_cases (loan_seq, opened_on, stage, version) VALUES ($1, $2, 'candidate', 1) RETURNING id",
+            &[loan_seq.into(), on.to_string().into()],
+        )?;
+        let id = rows[0].int(0)?;
+        self.add_case_step(id, 1, "candidate", on, actor, note)?;
+        Ok(id)
+    }
+
+    fn add_case_step(&mut self, id: i64, n: i64, stage: &str, on: Date, actor: &str, note: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO legal_case_steps (case_id, step_no, stage, on_date, actor, note) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[id.into(), n.into(), stage.into(), on.to_string().into(), actor.into(), note.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Moves a case to `case.stage` (with its court, number and judgment), recording the step;
+    /// refused if the case changed meanwhile.
+    pub fn advance_case(&mut self, case: &CaseRow, on: Date, actor: &str, note: &str) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE legal_cases SET stage = $2, court = $3, case_no = $4, judgment_amount = $5, perform_by = $6, \
+             version = version + 1 WHERE id = $1 AND version = $7",
+            &[
+                case.id.into(),
+                case.stage.as_str().into(),
+                case.court.clone().into(),
+                case.case_no.clone().into(),
+                case.judgment_amount.into(),
+                case.perform_by.map(|d| d.to_string()).into(),
+                case.version.into(),
+            ],
+        )?;
+        if n != 1 {
+            return Err(StoreError::Conflict(format!("case {} changed meanwhile; read it again", case.id)));
+        }
+        let next = self.conn.query(
+            "SELECT CAST(COALESCE(MAX(step_no), 0) AS BIGINT) + 1 FROM legal_case_steps WHERE case_id = $1",
+            &[case.id.into()],
+        )?[0]
+            .int(0)?;
+        self.add_case_step(case.id, next, &case.stage, on, actor, note)
+    }
+
+    pub fn case(&mut self, id: i64) -> Result<Option<CaseRow>, StoreError> {
+        let lock = self.row_lock();
+        let rows = self.conn.query(&format!("SELECT {COLUMNS} FROM legal_cases WHERE id = $1{lock}"), &[id.into()])?;
+        rows.first().map(from_row).transpose()
+    }
+
+    /// The cases of a loan, oldest first.
+    pub fn cases_of(&mut self, loan_seq: i64) -> Result<Vec<CaseRow>, StoreError> {
+        let rows =
+            self.conn.query(&format!("SELECT {COLUMNS} FROM legal_cases WHERE loan_seq = $1 ORDER BY id"), &[loan_seq.into()])?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// The steps of a case, in order.
+    pub fn case_steps(&mut self, id: i64) -> Result<Vec<CaseStep>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT step_no, stage, on_date, actor, note FROM legal_case_steps WHERE case_id = $1 ORDER BY step_no",
+            &[id.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(CaseStep {
+                    step_no: r.int(0)?,
+                    stage: r.text(1)?.to_owned(),
+                    on_date: parse_date(r.text(2)?)?,
+                    actor: r.text(3)?.to_owned(),
+                    note: r.text(4)?.to_owned(),
+                })
+            })
+            .collect()
+    }
+
+    /// Active loans whose oldest unpaid installment fell due on or before `due_by`, and that
+    /// owe at least `min_total` (minor units), by sequence: the candidates' first cut.
+    pub fn loans_overdue_owing(&mut self, due_by: Date, min_total: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
+        let rows = self.conn.query(
+            &format!(
+                "SELECT {} FROM loans WHERE status = 'active' AND oldest_unpaid_due <= $1 AND total_outstanding >= $2 ORDER BY seq",
+                crate::LOAN_COLUMNS
+            ),
+            &[due_by.to_string().into(), min_total.into()],
+        )?;
+        Ok(rows.into_iter().map(crate::RawLoan).collect())
+    }
+
+    /// The days a loan's debt was demanded or acknowledged: collection contacts that went out
+    /// (by the day of their send), promises to pay (the day made) and payments (value date).
+    pub fn restarts_of(&mut self, loan_seq: i64) -> Result<Vec<Date>, StoreError> {
+        let mut out = Vec::new();
+        let sent = self.conn.query(
+            "SELECT DISTINCT c.business_date FROM contacts c WHERE c.loan_seq = $1 AND c.purpose = 'collection' \
+             AND c.decision = 'allowed' AND EXISTS (SELECT 1 FROM contact_events e WHERE e.contact_key = c.contact_key \
+             AND e.event IN ('sent', 'connected'))",
+            &[loan_seq.into()],
+        )?;
+        for r in sent {
+            out.push(parse_date(r.text(0)?)?);
+        }
+        for r in self.conn.query("SELECT made_on FROM promises WHERE loan_seq = $1", &[loan_seq.into()])? {
+            out.push(parse_date(r.text(0)?)?);
+        }
+        for r in
+            self.conn.query("SELECT value_date FROM payments WHERE loan_seq = $1 AND status = 'posted'", &[loan_seq.into()])?
+        {
+            out.push(parse_date(r.text(0)?)?);
+        }
+        Ok(out)
+    }
+
+    /// The days a case on the loan was filed with a court (a suit restarts the limitation period).
+    pub fn case_steps_filed(&mut self, loan_seq: i64) -> Result<Vec<Date>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT s.on_date FROM legal_case_steps s JOIN legal_cases c ON c.id = s.case_id \
+             WHERE c.loan_seq = $1 AND s.stage = 'filed'",
+            &[loan_seq.into()],
+        )?;
+        rows.iter().map(|r| parse_date(r.text(0)?)).collect()
+    }
+
+    /// Active loans that started on or before `started_by`: the only ones whose limitation
+    /// period can be near its end.
+    pub fn loans_started_by(&mut self, started_by: Date, after_seq: i64, limit: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
+        let rows = self.conn.query(
+            &format!(
+                "SELECT {} FROM loans WHERE status IN ('active', 'written-off') AND start_date <= $1 AND seq > $2 \
+                 ORDER BY seq LIMIT $3",
+                crate::LOAN_COLUMNS
+            ),
+            &[started_by.to_string().into(), after_seq.into(), limit.into()],
+        )?;
+        Ok(rows.into_iter().map(crate::RawLoan).collect())
+    }
+}
