@@ -8,9 +8,10 @@
 //! sent, every payment or promise (acknowledgments) and the filing of a suit; a debt past it is
 //! never sued, and the batch marks it so the policy packs never threaten suit.
 //!
-//! Candidates (meta `legal.min_dpd`, 90; `legal.min_balance`, 1,000.00 in minor units): active
-//! loans at least that late and owing that much, with no open case; and, whatever their days,
-//! loans whose relief was broken or whose limitation period ends within 90 days.
+//! Candidates (meta `legal.min_dpd`, 90; `legal.min_balance`, 1,000.00 in minor units): loans
+//! still owing that much, late, with no open case, and either at least that late, or with a
+//! relief broken in the last 90 days, or a limitation period ending within 90 days. A suit
+//! pending (a case filed and not closed) stops the period running.
 
 use arrears_core::{Amount, Components, Date, LoanStatus};
 use arrears_legal::{acceptance_fee, late_performance_interest, Limitation, Procedure};
@@ -64,16 +65,13 @@ pub fn claim(store: &mut Store, loan_no: &str, as_of: Option<Date>, procedure: P
         owed.interest += interest_to_date;
         let total = (owed.total() - state.credit).max(Amount::ZERO);
         let judged = tx.cases_of(loan.seq)?.into_iter().rev().find(|c| c.judgment_amount.is_some());
-        let late = judged.map_or(Amount::ZERO, |c| {
-            let paid_since: Amount = payments
-                .iter()
-                .filter(|p| p.status == arrears_store::PaymentStatus::Posted)
-                .filter(|p| Some(p.value_date) > c.perform_by)
-                .map(|p| p.amount)
-                .sum();
-            let unpaid = (Amount(c.judgment_amount.unwrap_or(0)) - paid_since).max(Amount::ZERO);
-            c.perform_by.map_or(Amount::ZERO, |by| late_performance_interest(unpaid, by, date))
-        });
+        let late = match judged {
+            Some(c) => {
+                let judged_on = tx.case_steps(c.id)?.into_iter().find(|s| s.stage == "judgment").map(|s| s.on_date);
+                late_interest(&c, judged_on, &payments, date)
+            }
+            None => Amount::ZERO,
+        };
         Ok(Claim {
             loan_no: loan.loan_no.clone(),
             as_of: date,
@@ -90,16 +88,47 @@ pub fn claim(store: &mut Store, loan_no: &str, as_of: Option<Date>, procedure: P
     })
 }
 
+/// Interest on the judgment money of `case` paid late, to `date`: payments after the judgment
+/// reduce it; from the deadline on, each day's unpaid money bears 0.0175%.
+fn late_interest(case: &CaseRow, judged_on: Option<Date>, payments: &[arrears_store::PaymentRecord], date: Date) -> Amount {
+    let (Some(amount), Some(deadline)) = (case.judgment_amount, case.perform_by) else { return Amount::ZERO };
+    let mut paid: Vec<(Date, Amount)> = payments
+        .iter()
+        .filter(|p| p.status == arrears_store::PaymentStatus::Posted && Some(p.value_date) > judged_on && p.value_date <= date)
+        .map(|p| (p.value_date, p.amount))
+        .collect();
+    paid.sort();
+    let mut unpaid = Amount(amount);
+    let mut from = deadline;
+    let mut interest = Amount::ZERO;
+    for (on, amount) in paid {
+        if on > deadline {
+            interest += late_performance_interest(unpaid, from, on);
+            from = on;
+        }
+        unpaid = (unpaid - amount).max(Amount::ZERO);
+    }
+    interest + late_performance_interest(unpaid, from, date)
+}
+
 /// The loan's last installment's due date (after any relief moved it).
 fn last_due(loan: &LoanRecord) -> Date {
     loan.state.installments.iter().map(|i| i.due_date).max().unwrap_or(loan.terms.last_due_date())
 }
 
 /// The limitation period of a loan on `today`, from what the store recorded.
+/// A suit interrupts the period while it is pending (a case filed and not closed): the debt is
+/// then not time-barred, whatever the dates say.
 fn limitation_in(tx: &mut Tx<'_>, loan: &LoanRecord, today: Date) -> Result<Limitation, AppError> {
     let mut restarts = tx.restarts_of(loan.seq)?;
     restarts.extend(tx.case_steps_filed(loan.seq)?);
-    Ok(Limitation::on(last_due(loan), &restarts, today))
+    let mut lim = Limitation::on(last_due(loan), &restarts, today);
+    let pending = tx.cases_of(loan.seq)?.iter().any(|c| c.court.is_some() && c.stage != "closed");
+    if pending {
+        lim.time_barred = false;
+        lim.alert = None;
+    }
+    Ok(lim)
 }
 
 /// The limitation period of `loan_no` on the open day.
@@ -129,7 +158,7 @@ pub fn candidates(store: &mut Store) -> Result<Vec<Candidate>, AppError> {
         let min_balance = number(tx, "legal.min_balance", 0..=i64::MAX, 100_000)?;
         let mut out = Vec::new();
         // A loan must at least be late; the reasons then say why it is a candidate.
-        for raw in tx.loans_overdue_owing(today.add_days(-1), 0)? {
+        for raw in tx.loans_overdue_owing(today.add_days(-1), min_balance)? {
             let loan = raw.decode()?;
             if tx.cases_of(loan.seq)?.iter().any(|c| c.stage != "closed") {
                 continue;
@@ -142,10 +171,12 @@ pub fn candidates(store: &mut Store) -> Result<Vec<Candidate>, AppError> {
             }
             let owed = state.outstanding().total();
             let mut reasons = Vec::new();
-            if i64::from(state.dpd) >= min_dpd && owed.0 >= min_balance {
+            if i64::from(state.dpd) >= min_dpd {
                 reasons.push(format!("{} days past due, {owed} owed", state.dpd));
             }
-            if tx.hardship_of(loan.seq)?.iter().any(|h| h.status == "broken") {
+            let recent =
+                |h: &arrears_store::HardshipRow| h.status == "broken" && h.ended_on.is_some_and(|e| e.add_days(90) >= today);
+            if tx.hardship_of(loan.seq)?.iter().any(recent) {
                 reasons.push("a hardship relief was broken".to_owned());
             }
             if lim.alert.is_some() {
@@ -180,7 +211,17 @@ pub fn open_case(store: &mut Store, loan_no: &str, actor: &str, note: &str) -> R
         if let Some(open) = tx.cases_of(loan.seq)?.into_iter().find(|c| c.stage != "closed") {
             return Err(AppError::invalid("loan", format!("{loan_no} already has case {} ({})", open.id, open.stage)));
         }
+        if loan.state.status == LoanStatus::PaidOff {
+            return Err(AppError::invalid("loan", format!("{loan_no} is paid off: there is nothing to claim")));
+        }
         let today = open_day(tx)?.ok_or_else(|| AppError::invalid("date", "no business day is open yet"))?;
+        let lim = limitation_in(tx, &loan, today)?;
+        if lim.time_barred {
+            return Err(AppError::invalid(
+                "loan",
+                format!("the limitation period of {loan_no} ran out on {}: a time-barred debt is not sued", lim.expires),
+            ));
+        }
         let id = tx.open_case(loan.seq, today, actor, note)?;
         tx.audit(today, actor, "legal-case-open", loan_no, &serde_json::json!({ "case": id }).to_string())?;
         Ok(id)
@@ -206,6 +247,13 @@ pub fn advance(store: &mut Store, id: i64, stage: &str, step: &Step<'_>, actor: 
         let loan =
             tx.loan_by_seq(case.loan_seq)?.ok_or_else(|| AppError::NotFound { what: "loan", id: case.loan_seq.to_string() })?;
         let today = open_day(tx)?.ok_or_else(|| AppError::invalid("date", "no business day is open yet"))?;
+        let filed = STAGES.iter().position(|s| *s == "filed").expect("a stage");
+        if to > filed && stage != "closed" && case.court.is_none() {
+            return Err(AppError::invalid("to", format!("case {id} was never filed with a court; file it first")));
+        }
+        if stage == "enforcement" && case.judgment_amount.is_none() {
+            return Err(AppError::invalid("to", format!("case {id} has no judgment to enforce")));
+        }
         if stage == "filed" {
             let court = step
                 .court
@@ -235,6 +283,9 @@ pub fn advance(store: &mut Store, id: i64, stage: &str, step: &Step<'_>, actor: 
                 .ok_or_else(|| AppError::invalid("amount", "a judgment names the money awarded"))?;
             let by =
                 step.perform_by.ok_or_else(|| AppError::invalid("perform_by", "a judgment names the day it must be paid by"))?;
+            if by < today {
+                return Err(AppError::invalid("perform_by", format!("{by} is before the judgment's day {today}")));
+            }
             case.judgment_amount = Some(amount.0);
             case.perform_by = Some(by);
         }
@@ -259,34 +310,33 @@ pub fn cases(store: &mut Store, loan_no: &str) -> Result<Vec<(CaseRow, Vec<CaseS
     })
 }
 
-/// After the close of `date`: marks the loans whose limitation period has run out, so the
-/// policy packs never threaten them with suit. Only loans that started at least three years
-/// before can be near the end. Returns how many were marked.
+/// After the close of `date`: marks the loans whose limitation period has run out (on the day
+/// it ran out), so the policy packs never threaten them with suit. Only loans unpaid since at
+/// least three years before can be time-barred; the index of the oldest unpaid due date finds
+/// them, and only a change is written. Returns how many were newly marked.
 pub fn mark_time_barred(store: &mut Store, date: Date) -> Result<usize, AppError> {
-    let started_by = date.add_months(-12 * arrears_legal::LIMITATION_YEARS);
+    let due_by = date.add_months(-12 * arrears_legal::LIMITATION_YEARS);
     let mut marked = 0;
     let mut after = 0;
     loop {
-        let page = store.read(|tx| tx.loans_started_by(started_by, after, 1_000))?;
+        let page = store.read(|tx| tx.loans_unpaid_since(due_by, after, 1_000))?;
         let Some(last) = page.last() else { break };
         after = last.decode()?.seq;
-        for raw in page {
-            let loan = raw.decode()?;
-            if loan.state.status == LoanStatus::PaidOff {
-                continue;
-            }
-            marked += store.transaction(|tx| {
+        marked += store.transaction(|tx| {
+            let mut n = 0;
+            for raw in &page {
+                let loan = raw.decode()?;
                 let lim = limitation_in(tx, &loan, date)?;
                 let mut flags: FlagsRow = tx.collection_flags(&[loan.seq])?.remove(&loan.seq).unwrap_or_default();
-                let barred = lim.time_barred.then_some(flags.time_barred_since.unwrap_or(date));
-                if barred == flags.time_barred_since {
-                    return Ok::<_, AppError>(0);
+                let barred = lim.time_barred.then_some(lim.expires);
+                if barred != flags.time_barred_since {
+                    flags.time_barred_since = barred;
+                    tx.set_collection_flags(loan.seq, &flags)?;
+                    n += usize::from(barred.is_some());
                 }
-                flags.time_barred_since = barred;
-                tx.set_collection_flags(loan.seq, &flags)?;
-                Ok(usize::from(barred.is_some()))
-            })?;
-        }
+            }
+            Ok::<_, AppError>(n)
+        })?;
     }
     Ok(marked)
 }

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use arrears_app::legal::{self, Step};
-use arrears_legal::Procedure;
+use arrears_legal::{bundle, Procedure};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -24,8 +24,9 @@ pub enum LegalWhat {
         as_of: Option<String>,
         #[arg(long, default_value = "ordinary")]
         procedure: String,
-        #[arg(long)]
-        json: bool,
+        /// table or json.
+        #[arg(long, default_value = "table")]
+        format: String,
     },
     /// The loan's limitation period: when it runs from and ends.
     Limitation {
@@ -34,6 +35,32 @@ pub enum LegalWhat {
     },
     /// Litigation candidates on the open day, with why.
     Candidates,
+    /// A new Ed25519 signing key for evidence bundles, written to FILE (keep it secret); prints
+    /// its public key, which verifiers check bundles against.
+    Keygen {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// The loan's evidence bundle: its files, each SHA-256 in a manifest signed with the key.
+    Bundle {
+        #[arg(long)]
+        loan: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// The signing key file (from `legal keygen`).
+        #[arg(long, env = "ARREARS_SIGNING_KEY")]
+        key: std::path::PathBuf,
+        /// The claim's date (default: the open day).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Verify a bundle: every file present, unaltered and listed, the manifest signed (by the
+    /// lender's public key, when given).
+    Verify {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        public_key: Option<String>,
+    },
     /// Cases: open one, move it forward, show a loan's.
     Case {
         #[command(subcommand)]
@@ -82,16 +109,61 @@ fn procedure(text: &str) -> Result<Procedure> {
 }
 
 pub fn run(db: &str, what: LegalWhat) -> Result<()> {
-    if let LegalWhat::CourtFee { claim, procedure: p } = &what {
-        let amount = crate::parse_amount("claim", claim)?;
-        let fee = arrears_legal::acceptance_fee(amount, procedure(p)?);
-        println!("{fee}");
-        return Ok(());
+    match &what {
+        LegalWhat::CourtFee { claim, procedure: p } => {
+            let amount = crate::parse_amount("claim", claim)?;
+            let fee = arrears_legal::acceptance_fee(amount, procedure(p)?);
+            println!("{fee}");
+            return Ok(());
+        }
+        LegalWhat::Keygen { out } => {
+            if out.exists() {
+                anyhow::bail!("--out: {} exists; a signing key is never overwritten", out.display());
+            }
+            let key = bundle::new_key()?;
+            std::fs::write(out, format!("{key}\n")).with_context(|| format!("--out: cannot write {}", out.display()))?;
+            println!("signing key written to {}; its public key: {}", out.display(), bundle::public_key(&key)?);
+            return Ok(());
+        }
+        LegalWhat::Verify { file, public_key } => {
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let m = bundle::verify(&bytes, public_key.as_deref()).with_context(|| file.display().to_string())?;
+            println!(
+                "{}: genuine; {} files of loan {} ({}), every SHA-256 matches, signed by {}",
+                file.display(),
+                m.files.len(),
+                m.loan,
+                m.created,
+                m.public_key
+            );
+            return Ok(());
+        }
+        _ => {}
     }
     let mut store = arrears_app::open(db)?;
     match what {
-        LegalWhat::CourtFee { .. } => unreachable!("answered above"),
-        LegalWhat::Claim { loan, as_of, procedure: p, json } => {
+        LegalWhat::CourtFee { .. } | LegalWhat::Keygen { .. } | LegalWhat::Verify { .. } => unreachable!("answered above"),
+        LegalWhat::Bundle { loan, out, key, as_of } => {
+            let key_hex = std::fs::read_to_string(&key).with_context(|| format!("--key: cannot read {}", key.display()))?;
+            let as_of = as_of.map(|d| crate::parse_date("as-of", &d)).transpose()?;
+            let (date, files) = arrears_app::evidence::files(&mut store, &loan, as_of)?;
+            let bytes = bundle::pack(&loan, date, &files, key_hex.trim())?;
+            let partial = out.with_extension("partial");
+            std::fs::write(&partial, &bytes).with_context(|| format!("--out: cannot write {}", partial.display()))?;
+            std::fs::rename(&partial, &out).with_context(|| format!("--out: cannot move the file into {}", out.display()))?;
+            println!(
+                "evidence bundle of {loan} written to {}: {} files, the manifest signed by {}",
+                out.display(),
+                files.len(),
+                bundle::public_key(key_hex.trim())?
+            );
+        }
+        LegalWhat::Claim { loan, as_of, procedure: p, format } => {
+            let json = match format.as_str() {
+                "json" => true,
+                "table" => false,
+                other => anyhow::bail!("--format: `{other}` is not table or json"),
+            };
             let as_of = as_of.map(|d| crate::parse_date("as-of", &d)).transpose()?;
             let c = legal::claim(&mut store, &loan, as_of, procedure(&p)?)?;
             if json {

@@ -4,8 +4,10 @@
 //! a day), and the limitation period of a debt (Civil Code arts. 188, 189 and 195).
 //!
 //! Amounts are yuan in fen; every fee is computed bracket by bracket on the part of the amount
-//! inside the bracket, each part rounded half up to the fen.
+//! inside the bracket, each part rounded half up to the fen. `bundle` packs and verifies the
+//! signed evidence bundle of a case, in memory.
 
+pub mod bundle;
 pub mod fees;
 pub mod limitation;
 

@@ -28,16 +28,27 @@ pub struct Limitation {
 
 impl Limitation {
     /// The period on `today` of a debt whose last installment fell due on `last_due`, with the
-    /// days it was started again (any order; those before `last_due` do not count, as the
-    /// period had not begun to run).
+    /// days it was started again (any order). A restart counts only while the period runs:
+    /// before `last_due` it had not begun, and once it has run out nothing here revives it (a
+    /// debtor's later acknowledgment may waive the defence, but a lender that never threatens
+    /// a debt it cannot be sure of is on the safe side).
     pub fn on(last_due: Date, restarts: &[Date], today: Date) -> Limitation {
-        let latest = restarts.iter().copied().filter(|d| *d > last_due && *d <= today).max();
-        let runs_from = latest.unwrap_or(last_due);
+        let mut sorted: Vec<Date> = restarts.iter().copied().filter(|d| *d > last_due && *d <= today).collect();
+        sorted.sort();
+        let mut runs_from = last_due;
+        let mut restarted = false;
+        for r in sorted {
+            if r > runs_from.add_months(12 * LIMITATION_YEARS) {
+                break;
+            }
+            runs_from = r;
+            restarted = true;
+        }
         let expires = runs_from.add_months(12 * LIMITATION_YEARS);
         let days_left = today.days_until(expires);
         Limitation {
             runs_from,
-            restarted: latest.is_some(),
+            restarted,
             expires,
             time_barred: today > expires,
             days_left,

@@ -126,12 +126,14 @@ impl Tx<'_> {
             .collect()
     }
 
-    /// Active loans whose oldest unpaid installment fell due on or before `due_by`, and that
-    /// owe at least `min_total` (minor units), by sequence: the candidates' first cut.
+    /// Loans still owing (active or written off) whose oldest unpaid installment fell due on or
+    /// before `due_by`, and that owe at least `min_total` (minor units), by sequence: the
+    /// candidates' first cut.
     pub fn loans_overdue_owing(&mut self, due_by: Date, min_total: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
         let rows = self.conn.query(
             &format!(
-                "SELECT {} FROM loans WHERE status = 'active' AND oldest_unpaid_due <= $1 AND total_outstanding >= $2 ORDER BY seq",
+                "SELECT {} FROM loans WHERE status IN ('active', 'written-off') AND oldest_unpaid_due <= $1 \
+                 AND total_outstanding >= $2 ORDER BY seq",
                 crate::LOAN_COLUMNS
             ),
             &[due_by.to_string().into(), min_total.into()],
@@ -139,18 +141,22 @@ impl Tx<'_> {
         Ok(rows.into_iter().map(crate::RawLoan).collect())
     }
 
-    /// The days a loan's debt was demanded or acknowledged: collection contacts that went out
-    /// (by the day of their send), promises to pay (the day made) and payments (value date).
+    /// The days a loan's debt was demanded or acknowledged: collection contacts to the debtor
+    /// that went out (by the day they were sent or the call connected) and were not reported
+    /// undelivered or failed, promises to pay (the day made), payments (value date), and
+    /// reliefs the borrower accepted.
     pub fn restarts_of(&mut self, loan_seq: i64) -> Result<Vec<Date>, StoreError> {
         let mut out = Vec::new();
         let sent = self.conn.query(
-            "SELECT DISTINCT c.business_date FROM contacts c WHERE c.loan_seq = $1 AND c.purpose = 'collection' \
-             AND c.decision = 'allowed' AND EXISTS (SELECT 1 FROM contact_events e WHERE e.contact_key = c.contact_key \
-             AND e.event IN ('sent', 'connected'))",
+            "SELECT MIN(e.at_utc) FROM contacts c JOIN contact_events e ON e.contact_key = c.contact_key \
+             WHERE c.loan_seq = $1 AND c.purpose = 'collection' AND c.party = 'debtor' AND c.decision = 'allowed' \
+             AND e.event IN ('sent', 'connected') AND NOT EXISTS (SELECT 1 FROM contact_events f \
+             WHERE f.contact_key = c.contact_key AND f.event IN ('failed', 'undelivered', 'expired', 'withdrawn')) \
+             GROUP BY c.contact_key",
             &[loan_seq.into()],
         )?;
         for r in sent {
-            out.push(parse_date(r.text(0)?)?);
+            out.push(Date::from_days_since_epoch(r.int(0)?.div_euclid(24 * 60) as i32));
         }
         for r in self.conn.query("SELECT made_on FROM promises WHERE loan_seq = $1", &[loan_seq.into()])? {
             out.push(parse_date(r.text(0)?)?);
@@ -160,29 +166,37 @@ impl Tx<'_> {
         {
             out.push(parse_date(r.text(0)?)?);
         }
+        let accepted = self.conn.query(
+            "SELECT accepted_on FROM hardship_requests WHERE loan_seq = $1 AND accepted_on IS NOT NULL",
+            &[loan_seq.into()],
+        )?;
+        for r in accepted {
+            out.push(parse_date(r.text(0)?)?);
+        }
         Ok(out)
     }
 
-    /// The days a case on the loan was filed with a court (a suit restarts the limitation period).
+    /// The days a case on the loan demanded payment by letter or was filed with a court.
     pub fn case_steps_filed(&mut self, loan_seq: i64) -> Result<Vec<Date>, StoreError> {
         let rows = self.conn.query(
             "SELECT s.on_date FROM legal_case_steps s JOIN legal_cases c ON c.id = s.case_id \
-             WHERE c.loan_seq = $1 AND s.stage = 'filed'",
+             WHERE c.loan_seq = $1 AND s.stage IN ('demand-letter', 'filed')",
             &[loan_seq.into()],
         )?;
         rows.iter().map(|r| parse_date(r.text(0)?)).collect()
     }
 
-    /// Active loans that started on or before `started_by`: the only ones whose limitation
-    /// period can be near its end.
-    pub fn loans_started_by(&mut self, started_by: Date, after_seq: i64, limit: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
+    /// Loans still owing whose oldest unpaid installment fell due on or before `due_by` (only
+    /// these can be time-barred: the period runs from a later day), by sequence, a page at a
+    /// time.
+    pub fn loans_unpaid_since(&mut self, due_by: Date, after_seq: i64, limit: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
         let rows = self.conn.query(
             &format!(
-                "SELECT {} FROM loans WHERE status IN ('active', 'written-off') AND start_date <= $1 AND seq > $2 \
+                "SELECT {} FROM loans WHERE status IN ('active', 'written-off') AND oldest_unpaid_due <= $1 AND seq > $2 \
                  ORDER BY seq LIMIT $3",
                 crate::LOAN_COLUMNS
             ),
-            &[started_by.to_string().into(), after_seq.into(), limit.into()],
+            &[due_by.to_string().into(), after_seq.into(), limit.into()],
         )?;
         Ok(rows.into_iter().map(crate::RawLoan).collect())
     }

@@ -48,6 +48,8 @@ story!(a_late_loan_is_claimed_sued_judged_and_an_old_one_is_time_barred, |db: &T
     let id = legal::open_case(&mut store, "L1", "legal-officer", "M4, no answer to calls").unwrap();
     assert!(legal::open_case(&mut store, "L1", "legal-officer", "").unwrap_err().to_string().contains("already has case"));
     assert!(legal::candidates(&mut store).unwrap().is_empty(), "a loan with an open case is no longer a candidate");
+    let err = legal::advance(&mut store, id, "judgment", &Step::default(), "legal-officer").unwrap_err();
+    assert!(err.to_string().contains("was never filed with a court"), "{err}");
     legal::advance(&mut store, id, "demand-letter", &Step::default(), "legal-officer").unwrap();
     let err = legal::advance(&mut store, id, "filed", &Step::default(), "legal-officer").unwrap_err();
     assert!(matches!(err, AppError::Invalid { field: "court", .. }), "{err}");
@@ -60,9 +62,14 @@ story!(a_late_loan_is_claimed_sued_judged_and_an_old_one_is_time_barred, |db: &T
     // Thirty days after the deadline, unpaid: 33,000.00 × 0.0175% × 30 = 173.25.
     let later = legal::claim(&mut store, "L1", Some(d("2026-06-24")), Procedure::Ordinary).unwrap();
     assert_eq!(later.late_performance_interest, amt("173.25"));
+    let err = legal::advance(&mut store, id, "enforcement", &Step::default(), "legal-officer");
+    assert!(err.is_ok(), "a judgment can be enforced: {err:?}");
     let (case, steps) = legal::cases(&mut store, "L1").unwrap().remove(0);
-    assert_eq!((case.stage.as_str(), case.court.as_deref()), ("judgment", Some("北京互联网法院")));
-    assert_eq!(steps.iter().map(|s| s.stage.as_str()).collect::<Vec<_>>(), ["candidate", "demand-letter", "filed", "judgment"]);
+    assert_eq!((case.stage.as_str(), case.court.as_deref()), ("enforcement", Some("北京互联网法院")));
+    assert_eq!(
+        steps.iter().map(|s| s.stage.as_str()).collect::<Vec<_>>(),
+        ["candidate", "demand-letter", "filed", "judgment", "enforcement"]
+    );
     // The suit started the limitation period again.
     let lim = legal::limitation(&mut store, "L1").unwrap();
     assert_eq!((lim.runs_from, lim.restarted), (d("2026-07-15"), false), "the last installment falls due after the filing");
@@ -76,13 +83,11 @@ story!(a_late_loan_is_claimed_sued_judged_and_an_old_one_is_time_barred, |db: &T
     let lim = legal::limitation(&mut store, "OLD").unwrap();
     assert_eq!((lim.expires, lim.time_barred), (d("2025-07-15"), true));
     assert!(legal::candidates(&mut store).unwrap().iter().all(|c| c.loan_no != "OLD"), "never a candidate");
-    let id = legal::open_case(&mut store, "OLD", "legal-officer", "").unwrap();
-    let filing = Step { court: Some("court"), case_no: Some("1"), ..Step::default() };
-    let err = legal::advance(&mut store, id, "filed", &filing, "legal-officer").unwrap_err();
-    assert!(err.to_string().contains("a time-barred debt is not sued"), "{err}");
+    let err = legal::open_case(&mut store, "OLD", "legal-officer", "").unwrap_err();
+    assert!(err.to_string().contains("ran out on 2025-07-15: a time-barred debt is not sued"), "{err}");
     // The batch marked it, and the policy packs see it.
     let seq = store.read(|tx| tx.loan("OLD")).unwrap().unwrap().seq;
     let flags = store.read(|tx| tx.collection_flags(&[seq])).unwrap().remove(&seq).unwrap();
-    assert_eq!(flags.time_barred_since, Some(d("2026-05-20")));
+    assert_eq!(flags.time_barred_since, Some(d("2025-07-15")), "the day it ran out");
     assert!(collect::loan_flags(Some(&flags), &borrower("B9"), d("2026-05-21")).time_barred);
 });

@@ -17,7 +17,7 @@ fn the_court_fee_of_a_claim_by_procedure() {
 fn a_claim_and_a_case_on_a_book() {
     let env = Env::sqlite();
     env.three_loan_book();
-    let out = env.ok(&["legal", "claim", "--loan", "L1", "--json"]);
+    let out = env.ok(&["legal", "claim", "--loan", "L1", "--format", "json"]);
     let claim: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(
         (claim["loan"].as_str(), claim["as_of"].as_str(), claim["procedure"].as_str()),
@@ -37,4 +37,27 @@ fn a_claim_and_a_case_on_a_book() {
     assert!(out.starts_with("case 1 on L1: demand-letter") && out.contains("2026-03-21 candidate"), "{out}");
     let out = env.ok(&["legal", "limitation", "--loan", "L1"]);
     assert!(out.contains("ends on 2030-01-15"), "{out}");
+
+    // The evidence bundle: signed, verified, and refused after a one-byte change.
+    let key = env.dir.join("signing.key");
+    let out = env.ok(&["legal", "keygen", "--out", key.to_str().unwrap()]);
+    let public = out.trim().rsplit(' ').next().unwrap().to_owned();
+    assert_eq!(public.len(), 64, "{out}");
+    env.rejected(&["legal", "keygen", "--out", key.to_str().unwrap()], &["is never overwritten"]);
+    let zip = env.dir.join("L1-evidence.zip");
+    let out = env.ok(&["legal", "bundle", "--loan", "L1", "--out", zip.to_str().unwrap(), "--key", key.to_str().unwrap()]);
+    assert!(out.contains("8 files"), "{out}");
+    let out = env.ok(&["legal", "verify", zip.to_str().unwrap(), "--public-key", &public]);
+    assert!(out.contains("genuine; 8 files of loan L1 (2026-03-21)"), "{out}");
+    let mut bytes = std::fs::read(&zip).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0x20;
+    let changed = env.file("L1-changed.zip", "");
+    std::fs::write(&changed, &bytes).unwrap();
+    env.rejected(&["legal", "verify", changed.to_str().unwrap()], &["L1-changed.zip"]);
+    let other = env.dir.join("other.key");
+    env.ok(&["legal", "keygen", "--out", other.to_str().unwrap()]);
+    let stranger = env.dir.join("L1-other.zip");
+    env.ok(&["legal", "bundle", "--loan", "L1", "--out", stranger.to_str().unwrap(), "--key", other.to_str().unwrap()]);
+    env.rejected(&["legal", "verify", stranger.to_str().unwrap(), "--public-key", &public], &["not the lender's"]);
 }

@@ -92,4 +92,108 @@ fn the_limitation_period_runs_three_years_from_the_last_due_date_or_its_restart(
         (restarted.runs_from, restarted.restarted, restarted.expires, restarted.time_barred),
         (d("2027-06-20"), true, d("2030-06-20"), false)
     );
+    // Once run out, a later demand does not revive it.
+    let late = Limitation::on(last_due, &[d("2029-08-01")], d("2029-09-01"));
+    assert_eq!((late.runs_from, late.restarted, late.time_barred), (last_due, false, true));
+}
+
+mod bundle {
+    use std::io::{Cursor, Read, Write};
+
+    use arrears_legal::bundle::{new_key, pack, public_key, verify, BundleError, BundleFile, MANIFEST, SIGNATURE};
+
+    use super::d;
+
+    fn files() -> Vec<BundleFile> {
+        vec![
+            BundleFile { name: "contract.json".into(), bytes: br#"{"principal":"3000.00"}"#.to_vec() },
+            BundleFile {
+                name: "repayment-ledger.csv".into(),
+                bytes: "date,account,amount\n2026-01-15,funding,-3000.00\n".into(),
+            },
+            BundleFile { name: "demand-letters.txt".into(), bytes: "催收函：王芳您好……".as_bytes().to_vec() },
+        ]
+    }
+
+    /// The entries of a zip, to rebuild it with one change.
+    fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        (0..archive.len())
+            .map(|i| {
+                let mut f = archive.by_index(i).unwrap();
+                let name = f.name().unwrap().into_owned();
+                let mut data = Vec::new();
+                f.read_to_end(&mut data).unwrap();
+                (name, data)
+            })
+            .collect()
+    }
+
+    fn rezip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in entries {
+            zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+            zip.write_all(data).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_bundle_verifies_and_any_change_is_found() {
+        let key = new_key().unwrap();
+        let lender = public_key(&key).unwrap();
+        let bytes = pack("L1", d("2026-06-01"), &files(), &key).unwrap();
+        let manifest = verify(&bytes, Some(&lender)).unwrap();
+        assert_eq!((manifest.loan.as_str(), manifest.files.len(), manifest.public_key.as_str()), ("L1", 3, lender.as_str()));
+        assert_eq!(manifest.files[0].sha256.len(), 64);
+
+        // One byte changed anywhere in the zip, data or records: refused.
+        for at in 0..bytes.len() {
+            let mut changed = bytes.clone();
+            changed[at] ^= 0x01;
+            assert!(verify(&changed, Some(&lender)).is_err(), "a change at byte {at} was not found");
+        }
+        // The same files always make the same bundle.
+        assert_eq!(pack("L1", d("2026-06-01"), &files(), &key).unwrap(), bytes);
+        let good = entries(&bytes);
+        // A file altered, removed, or added, the manifest kept.
+        let mut altered = good.clone();
+        altered[1].1.push(b'\n');
+        assert_eq!(verify(&rezip(&altered), None), Err(BundleError::Altered("repayment-ledger.csv".into())));
+        let removed: Vec<_> = good.iter().filter(|(n, _)| n != "contract.json").cloned().collect();
+        assert_eq!(verify(&rezip(&removed), None), Err(BundleError::Missing("contract.json".into())));
+        let mut added = good.clone();
+        added.push(("receipt.txt".into(), b"paid".to_vec()));
+        assert_eq!(verify(&rezip(&added), None), Err(BundleError::Added("receipt.txt".into())));
+        // The manifest changed to match an altered file: its signature no longer verifies.
+        let mut forged = altered.clone();
+        let m = forged.iter_mut().find(|(n, _)| n == MANIFEST).unwrap();
+        let text = String::from_utf8(m.1.clone()).unwrap();
+        let old = super::sha_of(&good[1].1);
+        m.1 = text.replace(&old, &super::sha_of(&altered[1].1)).into_bytes();
+        assert_eq!(verify(&rezip(&forged), None), Err(BundleError::BadSignature));
+        // Signed by another key: genuine, but not the lender's.
+        let other = pack("L1", d("2026-06-01"), &files(), &new_key().unwrap()).unwrap();
+        assert!(verify(&other, None).is_ok());
+        assert!(matches!(verify(&other, Some(&lender)), Err(BundleError::WrongKey { .. })));
+        // Not a bundle at all.
+        let plain: Vec<_> = good.iter().filter(|(n, _)| n != SIGNATURE).cloned().collect();
+        assert_eq!(verify(&rezip(&plain), None), Err(BundleError::NotABundle(SIGNATURE)));
+        assert!(matches!(verify(b"not a zip", None), Err(BundleError::Zip(_))));
+    }
+
+    #[test]
+    fn bad_names_and_keys_are_refused() {
+        let key = new_key().unwrap();
+        let bad = [BundleFile { name: "../etc/passwd".into(), bytes: vec![] }];
+        assert_eq!(pack("L1", d("2026-06-01"), &bad, &key), Err(BundleError::Name("../etc/passwd".into())));
+        let named_manifest = [BundleFile { name: MANIFEST.into(), bytes: vec![] }];
+        assert!(pack("L1", d("2026-06-01"), &named_manifest, &key).is_err());
+        assert_eq!(public_key("abc").unwrap_err().to_string(), "key: a signing key is 64 hex digits");
+    }
+}
+
+/// The SHA-256 of bytes, hex (for the forged manifest).
+fn sha_of(bytes: &[u8]) -> String {
+    arrears_legal::bundle::sha256(bytes)
 }

@@ -15,6 +15,8 @@ CREATE TABLE legal_cases (
     version   INTEGER NOT NULL
 );
 CREATE INDEX legal_cases_loan ON legal_cases (loan_seq);
+-- At most one case open on a loan.
+CREATE UNIQUE INDEX legal_cases_open ON legal_cases (loan_seq) WHERE stage <> 'closed';
 
 CREATE TABLE legal_case_steps (
     case_id  INTEGER NOT NULL REFERENCES legal_cases(id),
