@@ -316,12 +316,10 @@ pub fn cases(store: &mut Store, loan_no: &str) -> Result<Vec<(CaseRow, Vec<CaseS
 /// them, and only a change is written. Returns how many were newly marked.
 pub fn mark_time_barred(store: &mut Store, date: Date) -> Result<usize, AppError> {
     let due_by = date.add_months(-12 * arrears_legal::LIMITATION_YEARS);
+    let seqs = store.read(|tx| tx.seqs_unpaid_since(due_by))?;
     let mut marked = 0;
-    let mut after = 0;
-    loop {
-        let page = store.read(|tx| tx.loans_unpaid_since(due_by, after, 1_000))?;
-        let Some(last) = page.last() else { break };
-        after = last.decode()?.seq;
+    for chunk in seqs.chunks(1_000) {
+        let page = store.read(|tx| tx.raw_loans(chunk))?;
         marked += store.transaction(|tx| {
             let mut n = 0;
             for raw in &page {

@@ -127,18 +127,37 @@ impl Tx<'_> {
     }
 
     /// Loans still owing (active or written off) whose oldest unpaid installment fell due on or
-    /// before `due_by`, and that owe at least `min_total` (minor units), by sequence: the
-    /// candidates' first cut.
+    /// before `due_by`, and that owe at least `min_total` (minor units), by sequence. Each status
+    /// is read through its own index of the oldest unpaid due date, so the book is not scanned.
     pub fn loans_overdue_owing(&mut self, due_by: Date, min_total: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
-        let rows = self.conn.query(
-            &format!(
-                "SELECT {} FROM loans WHERE status IN ('active', 'written-off') AND oldest_unpaid_due <= $1 \
-                 AND total_outstanding >= $2 ORDER BY seq",
-                crate::LOAN_COLUMNS
-            ),
-            &[due_by.to_string().into(), min_total.into()],
-        )?;
-        Ok(rows.into_iter().map(crate::RawLoan).collect())
+        let mut seqs = Vec::new();
+        for status in ["active", "written-off"] {
+            let rows = self.conn.query(
+                "SELECT seq FROM loans WHERE status = $1 AND oldest_unpaid_due <= $2 AND total_outstanding >= $3 \
+                 ORDER BY oldest_unpaid_due, seq",
+                &[status.into(), due_by.to_string().into(), min_total.into()],
+            )?;
+            for r in rows {
+                seqs.push(r.int(0)?);
+            }
+        }
+        seqs.sort_unstable();
+        self.raw_loans(&seqs)
+    }
+
+    /// The loans with these sequence numbers, in their order.
+    pub fn raw_loans(&mut self, seqs: &[i64]) -> Result<Vec<crate::RawLoan>, StoreError> {
+        let mut out = Vec::with_capacity(seqs.len());
+        for chunk in seqs.chunks(crate::collect::IN_CHUNK) {
+            let sql = format!(
+                "SELECT {} FROM loans WHERE seq IN ({}) ORDER BY seq",
+                crate::LOAN_COLUMNS,
+                crate::collect::placeholders(1, chunk.len())
+            );
+            let params: Vec<crate::Value> = chunk.iter().map(|&s| crate::Value::from(s)).collect();
+            out.extend(self.conn.query(&sql, &params)?.into_iter().map(crate::RawLoan));
+        }
+        Ok(out)
     }
 
     /// The days a loan's debt was demanded or acknowledged: collection contacts to the debtor
@@ -186,18 +205,21 @@ impl Tx<'_> {
         rows.iter().map(|r| parse_date(r.text(0)?)).collect()
     }
 
-    /// Loans still owing whose oldest unpaid installment fell due on or before `due_by` (only
-    /// these can be time-barred: the period runs from a later day), by sequence, a page at a
-    /// time.
-    pub fn loans_unpaid_since(&mut self, due_by: Date, after_seq: i64, limit: i64) -> Result<Vec<crate::RawLoan>, StoreError> {
-        let rows = self.conn.query(
-            &format!(
-                "SELECT {} FROM loans WHERE status IN ('active', 'written-off') AND oldest_unpaid_due <= $1 AND seq > $2 \
-                 ORDER BY seq LIMIT $3",
-                crate::LOAN_COLUMNS
-            ),
-            &[due_by.to_string().into(), after_seq.into(), limit.into()],
-        )?;
-        Ok(rows.into_iter().map(crate::RawLoan).collect())
+    /// The sequence numbers of loans still owing whose oldest unpaid installment fell due on or
+    /// before `due_by` (only these can be time-barred: the period runs from a later day),
+    /// through each status's index of that date.
+    pub fn seqs_unpaid_since(&mut self, due_by: Date) -> Result<Vec<i64>, StoreError> {
+        let mut seqs = Vec::new();
+        for status in ["active", "written-off"] {
+            let rows = self.conn.query(
+                "SELECT seq FROM loans WHERE status = $1 AND oldest_unpaid_due <= $2 ORDER BY oldest_unpaid_due, seq",
+                &[status.into(), due_by.to_string().into()],
+            )?;
+            for r in rows {
+                seqs.push(r.int(0)?);
+            }
+        }
+        seqs.sort_unstable();
+        Ok(seqs)
     }
 }

@@ -28,6 +28,10 @@ CREATE TABLE legal_case_steps (
     PRIMARY KEY (case_id, step_no)
 );
 
+-- Written-off loans by their oldest unpaid due date (active ones have loans_overdue): the
+-- time-barred sweep and the candidates read both without scanning the book.
+CREATE INDEX loans_written_off_due ON loans (oldest_unpaid_due) WHERE status = 'written-off';
+
 -- Set by the batch once a loan's limitation period has run out: it is never sued or
 -- threatened with suit (the policy packs' time-barred rule).
 ALTER TABLE collection_flags ADD COLUMN time_barred_since TEXT;
