@@ -123,6 +123,9 @@ pub struct DemoReport {
     pub drift: Option<arrears_risk::Drift>,
     /// The hardship desk, and cures with and without relief.
     pub hardship: crate::demo_hardship::HardshipStats,
+    /// The legal officer's last day: the candidates, and the cases opened for them (each sent
+    /// a demand letter), the largest claim first.
+    pub legal_cases: Vec<(String, Amount)>,
 }
 
 /// What a borrower will do on a day.
@@ -361,8 +364,28 @@ pub fn run(
         report.agents = agents;
         measure_early_warning(store, desk, &mut report.early_warning)?;
         crate::demo_hardship::count_cures(store, &mut report.hardship)?;
+        report.legal_cases = open_cases(store)?;
     }
     Ok(report)
+}
+
+/// The demo's legal officer, on the day after the last: a case for each litigation candidate,
+/// moved to its demand letter.
+fn open_cases(store: &mut Store) -> Result<Vec<(String, Amount)>, AppError> {
+    let mut out = Vec::new();
+    for c in crate::legal::candidates(store)? {
+        let id = crate::legal::open_case(store, &c.loan_no, "demo-legal-officer", &c.reasons.join("; "))?;
+        let note = "demand letter sent by registered post";
+        crate::legal::advance(
+            store,
+            id,
+            "demand-letter",
+            &crate::legal::Step { note, ..Default::default() },
+            "demo-legal-officer",
+        )?;
+        out.push((c.loan_no, c.owed));
+    }
+    Ok(out)
 }
 
 /// The demo's compliance officer answers each dispute ten to fifteen days after it was opened.

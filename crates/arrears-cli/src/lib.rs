@@ -657,6 +657,13 @@ fn run_demo(
             println!("  arrears credit parse us-{month}.txt");
             println!("  arrears report regulator --month {month}");
             println!("  arrears writeoff list --from {start} --to {}", last.add_days(1));
+            if let Some((loan_no, _)) = report.legal_cases.first() {
+                println!("  arrears legal claim --loan {loan_no}   # the claim today and the court fee");
+                println!("  arrears legal case show --loan {loan_no}");
+                println!(
+                    "  arrears legal keygen --out demo.key && arrears legal bundle --loan {loan_no} --out {loan_no}.zip --key demo.key && arrears legal verify {loan_no}.zip"
+                );
+            }
         }
     }
     Ok(())

@@ -316,6 +316,12 @@ pub fn demo_desk(report: &DemoReport, out: &mut impl Write) -> Result<()> {
         rate((without, h.cured_without)),
         arrears_app::demo_hardship::KEEPS / 10
     )?;
+    writeln!(
+        out,
+        "  legal: {} litigation candidates on the last day; a case opened for each and a demand letter recorded{}",
+        report.legal_cases.len(),
+        report.legal_cases.first().map(|(l, owed)| format!(" (largest: {l}, {owed} owed)")).unwrap_or_default()
+    )?;
     if let Some(d) = &report.drift {
         writeln!(
             out,
