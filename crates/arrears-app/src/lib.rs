@@ -7,6 +7,7 @@ pub mod book;
 pub mod borrowers;
 pub mod bureau;
 pub mod calls;
+pub mod certificates;
 pub mod collect;
 pub mod complaints;
 pub mod compliance;

@@ -269,3 +269,40 @@ fn case(store: &mut arrears_store::Store, what: CaseWhat) -> Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, Subcommand)]
+pub enum CertificateWhat {
+    /// Issue a certificate: settlement (结清证明, a loan paid off) or repayment (还款证明, what
+    /// was paid by today); prints its verification code.
+    Issue {
+        #[arg(long)]
+        loan: String,
+        #[arg(long, default_value = "settlement")]
+        kind: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// Whether a verification code belongs to a genuine certificate, and what it certifies.
+    Verify { code: String },
+}
+
+pub fn certificate(db: &str, what: CertificateWhat) -> Result<()> {
+    let mut store = arrears_app::open(db)?;
+    match what {
+        CertificateWhat::Issue { loan, kind, by } => {
+            let c = arrears_app::certificates::issue(&mut store, &loan, &kind, &by)?;
+            println!("{} certificate for {loan} issued on {}; verification code {}", c.kind, c.issued_on, c.code);
+            println!("  {}", c.statement.words_en);
+            println!("  {}", c.statement.words_zh);
+        }
+        CertificateWhat::Verify { code } => match arrears_app::certificates::verify(&mut store, &code)? {
+            Some(c) => {
+                println!("genuine: a {} certificate issued on {} for loan {}", c.kind, c.issued_on, c.statement.loan);
+                println!("  {}", c.statement.words_en);
+                println!("  {}", c.statement.words_zh);
+            }
+            None => anyhow::bail!("code: `{code}` is not the code of any certificate issued: it is not genuine"),
+        },
+    }
+    Ok(())
+}

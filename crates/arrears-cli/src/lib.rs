@@ -195,6 +195,11 @@ enum Command {
         #[command(subcommand)]
         what: legal::LegalWhat,
     },
+    /// Certificates: issue one, verify a code.
+    Certificate {
+        #[command(subcommand)]
+        what: legal::CertificateWhat,
+    },
     /// Hardship relief: request, propose, approve or reject, accept, show.
     Hardship {
         #[command(subcommand)]
@@ -397,6 +402,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Writeoff { what } => writeoff::writeoff(db, what)?,
         Command::Hardship { what } => hardship::run(db, what)?,
         Command::Legal { what } => legal::run(db, what)?,
+        Command::Certificate { what } => legal::certificate(db, what)?,
         Command::Staff { what } => hardship::staff(db, what)?,
         Command::Compliance { what } => desk::compliance_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Portfolio { as_of, format } => {

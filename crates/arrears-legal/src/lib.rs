@@ -8,6 +8,7 @@
 //! signed evidence bundle of a case, in memory.
 
 pub mod bundle;
+pub mod certificate;
 pub mod fees;
 pub mod limitation;
 

@@ -222,4 +222,27 @@ impl Tx<'_> {
         seqs.sort_unstable();
         Ok(seqs)
     }
+
+    /// Records a certificate.
+    pub fn insert_certificate(
+        &mut self,
+        code: &str,
+        loan_seq: i64,
+        kind: &str,
+        issued_on: Date,
+        issued_by: &str,
+        statement: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO certificates (code, loan_seq, kind, issued_on, issued_by, statement) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[code.into(), loan_seq.into(), kind.into(), issued_on.to_string().into(), issued_by.into(), statement.into()],
+        )?;
+        Ok(())
+    }
+
+    /// A certificate by its code: kind, issued on, and its statement (JSON).
+    pub fn certificate(&mut self, code: &str) -> Result<Option<(String, Date, String)>, StoreError> {
+        let rows = self.conn.query("SELECT kind, issued_on, statement FROM certificates WHERE code = $1", &[code.into()])?;
+        rows.first().map(|r| Ok((r.text(0)?.to_owned(), parse_date(r.text(1)?)?, r.text(2)?.to_owned()))).transpose()
+    }
 }

@@ -157,6 +157,16 @@ story!(a_settlement_is_made_once_paid_and_a_supervisor_approves_large_ones, |db:
     assert!(l2.state.waived().total() > Amount::ZERO);
     assert!(l2.ledger.iter().any(|e| e.entry.kind == EntryKind::Waiver), "the discount is booked as a waiver");
     assert_eq!(hardship::of_loan(&mut store, "L2").unwrap().1[0].status, "completed");
+    // Its settlement certificate says how it was settled, and verifies by its code.
+    let cert = arrears_app::certificates::issue(&mut store, "L2", "settlement", "wang").unwrap();
+    assert!(
+        cert.statement.words_en.contains("by an agreed settlement (") && cert.statement.words_zh.contains("经协商减免"),
+        "{:?}",
+        cert.statement
+    );
+    let found = arrears_app::certificates::verify(&mut store, &cert.code.replace('-', "")).unwrap().unwrap();
+    assert_eq!((found.kind.as_str(), found.statement.loan.as_str()), ("settlement", "L2"));
+    assert!(arrears_app::certificates::verify(&mut store, "0000-0000-0000-0000").unwrap().is_none());
     assert_ledger_matches(&mut store);
 });
 

@@ -61,3 +61,30 @@ fn a_claim_and_a_case_on_a_book() {
     env.ok(&["legal", "bundle", "--loan", "L1", "--out", stranger.to_str().unwrap(), "--key", other.to_str().unwrap()]);
     env.rejected(&["legal", "verify", stranger.to_str().unwrap(), "--public-key", &public], &["not the lender's"]);
 }
+
+#[test]
+fn a_paid_off_loan_gets_a_settlement_certificate_anyone_can_verify() {
+    let env = Env::sqlite();
+    env.three_loan_book();
+    env.rejected(&["certificate", "issue", "--loan", "L3", "--by", "officer"], &["kind: L3 is not paid off"]);
+    let payoff =
+        env.json(&["loan", "show", "L3", "--as-of", "2026-03-21", "--format", "json"])["payoff"].as_str().unwrap().to_owned();
+    env.ok(&["pay", "--loan", "L3", "--amount", &payoff, "--key", "L3-off"]);
+    let out = env.ok(&["certificate", "issue", "--loan", "L3", "--by", "officer"]);
+    assert!(out.starts_with("settlement certificate for L3 issued on 2026-03-21; verification code "), "{out}");
+    assert!(
+        out.contains("was settled in full on 2026-03-21; nothing is owed on it.") && out.contains("已于2026-03-21全部结清"),
+        "{out}"
+    );
+    let code = out.lines().next().unwrap().rsplit(' ').next().unwrap().to_owned();
+    let out = env.ok(&["certificate", "verify", &code.to_lowercase()]);
+    assert!(out.starts_with("genuine: a settlement certificate issued on 2026-03-21 for loan L3"), "{out}");
+    assert!(!out.contains("B3"), "no personal data: {out}");
+    let mut forged = code.clone().into_bytes();
+    forged[0] = if forged[0] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    env.rejected(&["certificate", "verify", &forged], &["is not the code of any certificate issued: it is not genuine"]);
+    // A repayment certificate for a loan still owing.
+    let out = env.ok(&["certificate", "issue", "--loan", "L1", "--kind", "repayment", "--by", "officer"]);
+    assert!(out.contains("payments totalling 0.00 CNY were received on loan L1"), "{out}");
+}

@@ -36,3 +36,17 @@ CREATE INDEX loans_written_off_due ON loans (oldest_unpaid_due) WHERE status = '
 -- threatened with suit (the policy packs' time-barred rule).
 ALTER TABLE collection_flags ADD COLUMN time_barred_since TEXT;
 CREATE TRIGGER legal_case_steps_append_only BEFORE UPDATE OR DELETE ON legal_case_steps FOR EACH ROW EXECUTE FUNCTION arrears_append_only();
+
+-- Certificates issued to borrowers (还款证明 repayment, 结清证明 settlement): what each
+-- certifies, found by its verification code, which anyone may check; never changed.
+CREATE TABLE certificates (
+    code      TEXT PRIMARY KEY,
+    loan_seq  BIGINT NOT NULL REFERENCES loans(seq),
+    kind      TEXT NOT NULL CHECK (kind IN ('repayment', 'settlement')),
+    issued_on TEXT NOT NULL,
+    issued_by TEXT NOT NULL,
+    -- what it certifies, as JSON: the loan number, amounts and dates, no personal data
+    statement TEXT NOT NULL
+);
+CREATE INDEX certificates_loan ON certificates (loan_seq);
+CREATE TRIGGER certificates_append_only BEFORE UPDATE OR DELETE ON certificates FOR EACH ROW EXECUTE FUNCTION arrears_append_only();

@@ -37,3 +37,18 @@ CREATE INDEX loans_written_off_due ON loans (oldest_unpaid_due) WHERE status = '
 ALTER TABLE collection_flags ADD COLUMN time_barred_since TEXT;
 CREATE TRIGGER legal_case_steps_no_update BEFORE UPDATE ON legal_case_steps BEGIN SELECT RAISE(ABORT, 'case steps are never changed'); END;
 CREATE TRIGGER legal_case_steps_no_delete BEFORE DELETE ON legal_case_steps BEGIN SELECT RAISE(ABORT, 'case steps are never changed'); END;
+
+-- Certificates issued to borrowers (还款证明 repayment, 结清证明 settlement): what each
+-- certifies, found by its verification code, which anyone may check; never changed.
+CREATE TABLE certificates (
+    code      TEXT PRIMARY KEY,
+    loan_seq  INTEGER NOT NULL REFERENCES loans(seq),
+    kind      TEXT NOT NULL CHECK (kind IN ('repayment', 'settlement')),
+    issued_on TEXT NOT NULL,
+    issued_by TEXT NOT NULL,
+    -- what it certifies, as JSON: the loan number, amounts and dates, no personal data
+    statement TEXT NOT NULL
+);
+CREATE INDEX certificates_loan ON certificates (loan_seq);
+CREATE TRIGGER certificates_no_update BEFORE UPDATE ON certificates BEGIN SELECT RAISE(ABORT, 'certificates are never changed'); END;
+CREATE TRIGGER certificates_no_delete BEFORE DELETE ON certificates BEGIN SELECT RAISE(ABORT, 'certificates are never changed'); END;

@@ -1,0 +1,130 @@
+//! Certificates for borrowers: a settlement certificate (结清证明) once a loan is closed, and a
+//! repayment certificate (还款证明) of what was paid by a day. Each carries a verification code
+//! anyone may check; the check says whether it is genuine, for which loan and what it
+//! certifies, and nothing else about the borrower. (The PDF with its QR code is to come.)
+
+use arrears_core::{Amount, Date, LoanStatus};
+use arrears_legal::certificate::{new_code, normalize};
+use arrears_store::{PaymentStatus, Store};
+use serde::{Deserialize, Serialize};
+
+use crate::service::open_day;
+use crate::AppError;
+
+/// What a certificate certifies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    pub loan: String,
+    pub currency: String,
+    pub principal: String,
+    pub opened: String,
+    pub paid: String,
+    pub payments: usize,
+    pub last_payment: Option<String>,
+    pub still_owed: String,
+    pub closed_on: Option<String>,
+    pub forgiven: String,
+    pub words_en: String,
+    pub words_zh: String,
+}
+
+/// A certificate as issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    pub code: String,
+    /// `settlement` or `repayment`.
+    pub kind: String,
+    pub issued_on: Date,
+    pub statement: Statement,
+}
+
+/// Issues a certificate of `kind` for `loan_no` on the open day: a settlement certificate
+/// only for a loan paid off.
+pub fn issue(store: &mut Store, loan_no: &str, kind: &str, by: &str) -> Result<Certificate, AppError> {
+    if !["settlement", "repayment"].contains(&kind) {
+        return Err(AppError::invalid("kind", format!("`{kind}` is not settlement or repayment")));
+    }
+    if by.trim().is_empty() {
+        return Err(AppError::invalid("by", "say who issues the certificate"));
+    }
+    let code = new_code().map_err(|e| AppError::Io(e.to_string()))?;
+    store.transaction(|tx| {
+        let loan = tx.loan(loan_no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: loan_no.to_owned() })?;
+        let today = open_day(tx)?.ok_or_else(|| AppError::invalid("date", "no business day is open yet"))?;
+        let s = &loan.state;
+        if kind == "settlement" && s.status != LoanStatus::PaidOff {
+            return Err(AppError::invalid(
+                "kind",
+                format!(
+                    "{loan_no} is not paid off ({} is still owed): a settlement certificate is issued once it is",
+                    s.outstanding().total()
+                ),
+            ));
+        }
+        let posted: Vec<_> = tx.payments_of(loan.seq)?.into_iter().filter(|p| p.status == PaymentStatus::Posted).collect();
+        let paid: Amount = posted.iter().map(|p| p.amount).sum();
+        let last = posted.iter().map(|p| p.value_date).max();
+        let owed = if s.status == LoanStatus::PaidOff { Amount::ZERO } else { s.outstanding().total() };
+        let forgiven = s.waived().total();
+        let cur = loan.terms.currency().code();
+        let (en, zh) = if kind == "settlement" {
+            let closed = s.closed_on.map_or_else(String::new, |d| d.to_string());
+            let how_en = if forgiven > Amount::ZERO {
+                format!(" by an agreed settlement ({forgiven} {cur} forgiven)")
+            } else if s.written_off.is_some() {
+                " after it had been written off".to_owned()
+            } else {
+                String::new()
+            };
+            let how_zh = if forgiven > Amount::ZERO { format!("（经协商减免{forgiven}{cur}）") } else { String::new() };
+            (
+                format!(
+                    "Loan {loan_no} of {} {cur}, opened on {}, was settled in full{how_en} on {closed}; nothing is owed on it.",
+                    loan.terms.principal(),
+                    loan.terms.start_date()
+                ),
+                format!(
+                    "借款{loan_no}（本金{}{cur}，{}发放）已于{closed}全部结清{how_zh}，无任何欠款。",
+                    loan.terms.principal(),
+                    loan.terms.start_date()
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "By {today}, {} payments totalling {paid} {cur} were received on loan {loan_no}; {owed} {cur} is still owed.",
+                    posted.len()
+                ),
+                format!("截至{today}，借款{loan_no}共收到还款{}笔，合计{paid}{cur}；尚欠{owed}{cur}。", posted.len()),
+            )
+        };
+        let statement = Statement {
+            loan: loan_no.to_owned(),
+            currency: cur.to_owned(),
+            principal: loan.terms.principal().to_string(),
+            opened: loan.terms.start_date().to_string(),
+            paid: paid.to_string(),
+            payments: posted.len(),
+            last_payment: last.map(|d| d.to_string()),
+            still_owed: owed.to_string(),
+            closed_on: s.closed_on.map(|d| d.to_string()),
+            forgiven: forgiven.to_string(),
+            words_en: en,
+            words_zh: zh,
+        };
+        tx.insert_certificate(&code, loan.seq, kind, today, by, &serde_json::to_string(&statement).expect("JSON"))?;
+        tx.audit(today, by, "certificate", loan_no, &serde_json::json!({ "kind": kind, "code": code }).to_string())?;
+        Ok(Certificate { code: code.clone(), kind: kind.to_owned(), issued_on: today, statement })
+    })
+}
+
+/// The certificate with this verification code, if one was issued.
+pub fn verify(store: &mut Store, code: &str) -> Result<Option<Certificate>, AppError> {
+    let Some(code) = normalize(code) else { return Ok(None) };
+    store.read(|tx| {
+        let Some((kind, issued_on, text)) = tx.certificate(&code)? else { return Ok(None) };
+        let statement: Statement =
+            serde_json::from_str(&text).map_err(|e| arrears_store::StoreError::Corrupt(format!("certificate {code}: {e}")))?;
+        Ok(Some(Certificate { code, kind, issued_on, statement }))
+    })
+}
