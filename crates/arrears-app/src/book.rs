@@ -161,7 +161,7 @@ pub fn load(
             tx.insert_loans(&records)?;
             for r in &records {
                 if let Some(w) = &r.state.written_off {
-                    tx.insert_write_off(r.seq, w, "rule", "rule: more than 180 days past due", crate::SYSTEM_ACTOR)?;
+                    tx.insert_write_off(r.seq, w, "rule", "rule: more than 180 days past due", crate::SYSTEM_ACTOR, None)?;
                 }
             }
             tx.upsert_borrowers(&borrowers)

@@ -274,7 +274,7 @@ fn write_off_by_rule(store: &mut Store, date: Date, rule: &WriteOffRule, report:
                     a.history_from = a.state.history.len() - new_history(&a.record.state, &a.state).len();
                     a.encoded = EncodedLoan::new(&a.record.terms, &a.state);
                     let w = a.state.written_off.expect("just written off");
-                    tx.insert_write_off(a.record.seq, &w, "rule", &rule.reason(&a.record.terms), SYSTEM_ACTOR)?;
+                    tx.insert_write_off(a.record.seq, &w, "rule", &rule.reason(&a.record.terms), SYSTEM_ACTOR, None)?;
                     tx.audit(
                         date,
                         SYSTEM_ACTOR,

@@ -70,9 +70,10 @@ pub struct WriteOffOutcome {
     pub amount: arrears_core::Components,
 }
 
-/// Writes off `loan_no` on the open business day by the decision of `actor`, for `reason`.
-/// The loan must be active and in arrears; the reason is required.
-pub fn decide(store: &mut Store, loan_no: &str, reason: &str, actor: &str) -> Result<WriteOffOutcome, AppError> {
+/// Writes off `loan_no` on the open business day by the decision of `actor` (a member of
+/// staff), approved by `approver` (another, a supervisor or admin), for `reason`. The loan must
+/// be active and in arrears; the reason is required.
+pub fn decide(store: &mut Store, loan_no: &str, reason: &str, actor: &str, approver: &str) -> Result<WriteOffOutcome, AppError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::invalid("reason", "a write-off needs its reason, of 1 to 500 characters"));
@@ -80,7 +81,20 @@ pub fn decide(store: &mut Store, loan_no: &str, reason: &str, actor: &str) -> Re
     if actor.trim().is_empty() {
         return Err(AppError::invalid("by", "say who decided the write-off"));
     }
+    if approver == actor {
+        return Err(AppError::invalid("approved_by", format!("{actor} decided the write-off; another person approves it")));
+    }
     store.transaction(|tx| {
+        if tx.staff_role(actor)?.is_none() {
+            return Err(AppError::invalid("by", format!("{actor} is not on the staff list (arrears staff add)")));
+        }
+        match tx.staff_role(approver)?.as_deref() {
+            Some("supervisor" | "admin") => {}
+            Some(role) => {
+                return Err(AppError::invalid("approved_by", format!("{approver} is {role}; a supervisor or admin approves a write-off")))
+            }
+            None => return Err(AppError::invalid("approved_by", format!("{approver} is not on the staff list (arrears staff add)"))),
+        }
         let loan = tx.loan(loan_no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: loan_no.to_owned() })?;
         let open = open_day(tx)?.ok_or_else(|| {
             AppError::invalid("date", "no business day is open yet: close the first one with `arrears eod --date D`")
@@ -92,13 +106,14 @@ pub fn decide(store: &mut Store, loan_no: &str, reason: &str, actor: &str) -> Re
         after.write_off(&loan.terms, after.as_of, payments as u32)?;
         let w = after.written_off.expect("just written off");
         save_change(tx, &loan, &before, &after, after.as_of, EntryKind::WriteOff, "write-off", "write-off")?;
-        tx.insert_write_off(loan.seq, &w, "decision", reason, actor)?;
+        tx.insert_write_off(loan.seq, &w, "decision", reason, actor, Some(approver))?;
         tx.audit(
             w.date,
             actor,
             "write-off",
             loan_no,
-            &serde_json::json!({ "basis": "decision", "reason": reason, "amount": w.amount.total().to_string() }).to_string(),
+            &serde_json::json!({ "basis": "decision", "reason": reason, "approved_by": approver, "amount": w.amount.total().to_string() })
+                .to_string(),
         )?;
         Ok(WriteOffOutcome { loan_no: loan_no.to_owned(), date: w.date, dpd: after.dpd, amount: w.amount })
     })

@@ -13,9 +13,12 @@ pub enum WriteoffWhat {
         loan: String,
         #[arg(long)]
         reason: String,
-        /// Who decided (for the register and the audit log).
+        /// Who decided (a member of staff; for the register and the audit log).
         #[arg(long)]
         by: String,
+        /// The supervisor who approves it (another person).
+        #[arg(long)]
+        approved_by: String,
     },
     /// The write-offs made between two dates, with what each loan still owes.
     List {
@@ -31,8 +34,8 @@ pub enum WriteoffWhat {
 pub fn writeoff(db: &str, what: WriteoffWhat) -> Result<()> {
     let mut store = arrears_app::open(db)?;
     match what {
-        WriteoffWhat::Decide { loan, reason, by } => {
-            let w = arrears_app::writeoff::decide(&mut store, &loan, &reason, &by)?;
+        WriteoffWhat::Decide { loan, reason, by, approved_by } => {
+            let w = arrears_app::writeoff::decide(&mut store, &loan, &reason, &by, &approved_by)?;
             println!(
                 "{} written off on {} at {} days past due: {} (principal {}, interest {}, penalty {}, compound {}, fees {}); \
                  still owed, booked to the written-off accounts; payments from now on are recoveries",
@@ -54,7 +57,7 @@ pub fn writeoff(db: &str, what: WriteoffWhat) -> Result<()> {
                 for w in &rows {
                     let doc = serde_json::json!({
                         "loan": w.loan_no, "currency": w.currency, "written_off_on": w.written_off_on.to_string(),
-                        "basis": w.basis, "reason": w.reason, "decided_by": w.decided_by,
+                        "basis": w.basis, "reason": w.reason, "decided_by": w.decided_by, "approved_by": w.approved_by,
                         "amount": w.amount.total().to_string(), "principal": w.amount.principal.to_string(),
                         "still_owed": arrears_core::Amount(w.still_owed).to_string(), "amendments": w.amendments,
                     });

@@ -308,6 +308,8 @@ pub struct WriteOffRow {
     pub basis: String,
     pub reason: String,
     pub decided_by: String,
+    /// The supervisor who approved a decided write-off.
+    pub approved_by: Option<String>,
     /// What was written off, by component (minor units): the amount of the day, with any
     /// amendments since.
     pub amount: Components,
@@ -317,7 +319,8 @@ pub struct WriteOffRow {
     pub still_owed: i64,
 }
 
-const WRITE_OFF_COLUMNS: &str = "w.loan_seq, l.loan_no, l.currency, w.written_off_on, w.basis, w.reason, w.decided_by, \
+const WRITE_OFF_COLUMNS: &str =
+    "w.loan_seq, l.loan_no, l.currency, w.written_off_on, w.basis, w.reason, w.decided_by, w.approved_by, \
      CAST(w.principal + COALESCE(a.principal, 0) AS BIGINT), CAST(w.interest + COALESCE(a.interest, 0) AS BIGINT), \
      CAST(w.penalty + COALESCE(a.penalty, 0) AS BIGINT), CAST(w.compound + COALESCE(a.compound, 0) AS BIGINT), \
      CAST(w.fee + COALESCE(a.fee, 0) AS BIGINT), l.total_outstanding, CAST(COALESCE(a.n, 0) AS BIGINT)";
@@ -336,15 +339,16 @@ fn write_off_from_row(r: &Row) -> Result<WriteOffRow, StoreError> {
         basis: r.text(4)?.to_owned(),
         reason: r.text(5)?.to_owned(),
         decided_by: r.text(6)?.to_owned(),
+        approved_by: r.opt_text(7)?.map(str::to_owned),
         amount: Components {
-            principal: Amount(r.int(7)?),
-            interest: Amount(r.int(8)?),
-            penalty: Amount(r.int(9)?),
-            compound: Amount(r.int(10)?),
-            fee: Amount(r.int(11)?),
+            principal: Amount(r.int(8)?),
+            interest: Amount(r.int(9)?),
+            penalty: Amount(r.int(10)?),
+            compound: Amount(r.int(11)?),
+            fee: Amount(r.int(12)?),
         },
-        still_owed: r.int(12)?,
-        amendments: r.int(13)?,
+        still_owed: r.int(13)?,
+        amendments: r.int(14)?,
     })
 }
 
@@ -357,17 +361,19 @@ impl Tx<'_> {
         basis: &str,
         reason: &str,
         decided_by: &str,
+        approved_by: Option<&str>,
     ) -> Result<(), StoreError> {
         let a = &write_off.amount;
         self.conn.execute(
-            "INSERT INTO write_offs (loan_seq, written_off_on, basis, reason, decided_by, principal, interest, penalty, compound, fee) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO write_offs (loan_seq, written_off_on, basis, reason, decided_by, approved_by, principal, interest, penalty, \
+             compound, fee) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             &[
                 loan_seq.into(),
                 write_off.date.to_string().into(),
                 basis.into(),
                 reason.into(),
                 decided_by.into(),
+                approved_by.map(str::to_owned).into(),
                 a.principal.0.into(),
                 a.interest.0.into(),
                 a.penalty.0.into(),

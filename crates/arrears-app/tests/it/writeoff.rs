@@ -46,11 +46,19 @@ story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb
     close_through(&mut store, "2026-03-14");
     service::pay(&mut store, "L3", first, Some(d("2026-03-15")), "L3-mar").unwrap();
 
-    // Refused: no reason, a loan not in arrears. Nothing changes.
-    let err = writeoff::decide(&mut store, "L2", "  ", "lee").unwrap_err();
+    // Refused: no reason, the maker approving, an approver who is not a supervisor, a loan not
+    // in arrears. Nothing changes.
+    for (name, role) in [("lee", "legal-officer"), ("kim", "supervisor"), ("ann", "agent")] {
+        arrears_app::hardship::add_staff(&mut store, name, role).unwrap();
+    }
+    let err = writeoff::decide(&mut store, "L2", "  ", "lee", "kim").unwrap_err();
     assert!(err.to_string().starts_with("reason:"), "{err}");
+    let err = writeoff::decide(&mut store, "L2", "no assets", "lee", "lee").unwrap_err();
+    assert!(err.to_string().contains("another person approves it"), "{err}");
+    let err = writeoff::decide(&mut store, "L2", "no assets", "lee", "ann").unwrap_err();
+    assert!(err.to_string().contains("ann is agent; a supervisor or admin approves"), "{err}");
     let l3 = loan_view(&mut store, "L3", None).unwrap().record;
-    let err = writeoff::decide(&mut store, "L3", "fraud", "lee").unwrap_err();
+    let err = writeoff::decide(&mut store, "L3", "fraud", "lee", "kim").unwrap_err();
     assert!(matches!(err, AppError::Loan(LoanError::NotOverdue(_))), "{err}");
     assert_eq!(loan_view(&mut store, "L3", None).unwrap().record.version, l3.version);
     assert!(writeoff::register(&mut store, d("2026-01-01"), d("2026-12-31")).unwrap().is_empty());
@@ -61,7 +69,7 @@ story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb
     service::pay(&mut store, "L3", payoff, None, "L3-payoff").unwrap();
 
     // L2 by decision on the open day, 2026-05-20: its March installment is 66 days late.
-    let decided = writeoff::decide(&mut store, "L2", "borrower deceased; estate has no assets", "lee").unwrap();
+    let decided = writeoff::decide(&mut store, "L2", "borrower deceased; estate has no assets", "lee", "kim").unwrap();
     assert_eq!((decided.date, decided.dpd), (d("2026-05-20"), 66));
     let l2 = loan_view(&mut store, "L2", None).unwrap();
     assert_eq!(
@@ -72,7 +80,7 @@ story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb
     assert_eq!(l2.payoff, decided.amount.total());
     let kinds: Vec<EntryKind> = l2.ledger.iter().map(|e| e.entry.kind).collect();
     assert_eq!(kinds.last(), Some(&EntryKind::WriteOff));
-    let err = writeoff::decide(&mut store, "L2", "again", "lee").unwrap_err();
+    let err = writeoff::decide(&mut store, "L2", "again", "lee", "kim").unwrap_err();
     assert!(matches!(err, AppError::Loan(LoanError::NotWritable(LoanStatus::WrittenOff))), "{err}");
 
     // The batch leaves L2 alone; L1 is written off by the rule the day it is 181 days late.
@@ -102,7 +110,8 @@ story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb
     let l4 = loan_view(&mut store, "L4", None).unwrap().state;
     assert_eq!(l4.written_off.map(|w| (w.after_payments, w.dpd)), Some((1, 181)));
     assert_eq!(register[1].amount, l1.state.outstanding());
-    assert_eq!(register[1].decided_by, "system");
+    assert_eq!((register[1].decided_by.as_str(), register[1].approved_by.as_deref()), ("system", None));
+    assert_eq!((register[0].decided_by.as_str(), register[0].approved_by.as_deref()), ("lee", Some("kim")));
 
     // A payment received on 2026-05-19, the day before the write-off, posted late: it goes in
     // before the write-off, which now writes off less, and the register records the amendment.

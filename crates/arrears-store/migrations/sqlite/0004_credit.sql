@@ -10,6 +10,8 @@ CREATE TABLE write_offs (
     basis          TEXT NOT NULL CHECK (basis IN ('rule', 'decision')),
     reason         TEXT NOT NULL,
     decided_by     TEXT NOT NULL,
+    -- a decided write-off: the supervisor who approved it (maker-checker); none for the rule
+    approved_by    TEXT,
     -- what was owed on the day, by component (minor units)
     principal      INTEGER NOT NULL,
     interest       INTEGER NOT NULL,
