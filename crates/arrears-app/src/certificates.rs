@@ -51,7 +51,9 @@ pub fn issue(store: &mut Store, loan_no: &str, kind: &str, by: &str) -> Result<C
     store.transaction(|tx| {
         let loan = tx.loan(loan_no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: loan_no.to_owned() })?;
         let today = open_day(tx)?.ok_or_else(|| AppError::invalid("date", "no business day is open yet"))?;
-        let s = &loan.state;
+        let mut state = loan.state.clone();
+        state.advance(&loan.terms, today.max(state.as_of))?;
+        let s = &state;
         if kind == "settlement" && s.status != LoanStatus::PaidOff {
             return Err(AppError::invalid(
                 "kind",
@@ -69,14 +71,19 @@ pub fn issue(store: &mut Store, loan_no: &str, kind: &str, by: &str) -> Result<C
         let cur = loan.terms.currency().code();
         let (en, zh) = if kind == "settlement" {
             let closed = s.closed_on.map_or_else(String::new, |d| d.to_string());
-            let how_en = if forgiven > Amount::ZERO {
-                format!(" by an agreed settlement ({forgiven} {cur} forgiven)")
-            } else if s.written_off.is_some() {
-                " after it had been written off".to_owned()
-            } else {
-                String::new()
-            };
-            let how_zh = if forgiven > Amount::ZERO { format!("（经协商减免{forgiven}{cur}）") } else { String::new() };
+            let settled = s.reliefs.iter().any(|r| r.relief == arrears_core::Relief::Settlement);
+            let (mut how_en, mut how_zh) = (String::new(), String::new());
+            if settled {
+                how_en.push_str(&format!(" by an agreed settlement ({forgiven} {cur} forgiven)"));
+                how_zh.push_str(&format!("（经协商减免{forgiven}{cur}）"));
+            } else if forgiven > Amount::ZERO {
+                how_en.push_str(&format!(" under a hardship relief ({forgiven} {cur} of penalty and fees forgiven)"));
+                how_zh.push_str(&format!("（困难纾解中减免罚息及费用{forgiven}{cur}）"));
+            }
+            if s.written_off.is_some() {
+                how_en.push_str(" after it had been written off");
+                how_zh.push_str("（曾核销后收回）");
+            }
             (
                 format!(
                     "Loan {loan_no} of {} {cur}, opened on {}, was settled in full{how_en} on {closed}; nothing is owed on it.",

@@ -125,7 +125,7 @@ pub struct DemoReport {
     pub hardship: crate::demo_hardship::HardshipStats,
     /// The legal officer's last day: the candidates, and the cases opened for them (each sent
     /// a demand letter), the largest claim first.
-    pub legal_cases: Vec<(String, Amount)>,
+    pub legal_cases: Vec<(String, Amount, String)>,
 }
 
 /// What a borrower will do on a day.
@@ -371,7 +371,7 @@ pub fn run(
 
 /// The demo's legal officer, on the day after the last: a case for each litigation candidate,
 /// moved to its demand letter.
-fn open_cases(store: &mut Store) -> Result<Vec<(String, Amount)>, AppError> {
+fn open_cases(store: &mut Store) -> Result<Vec<(String, Amount, String)>, AppError> {
     let mut out = Vec::new();
     for c in crate::legal::candidates(store)? {
         let id = crate::legal::open_case(store, &c.loan_no, "demo-legal-officer", &c.reasons.join("; "))?;
@@ -383,7 +383,7 @@ fn open_cases(store: &mut Store) -> Result<Vec<(String, Amount)>, AppError> {
             &crate::legal::Step { note, ..Default::default() },
             "demo-legal-officer",
         )?;
-        out.push((c.loan_no, c.owed));
+        out.push((c.loan_no, c.owed, c.currency));
     }
     Ok(out)
 }

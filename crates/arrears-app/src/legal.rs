@@ -144,13 +144,14 @@ pub fn limitation(store: &mut Store, loan_no: &str) -> Result<Limitation, AppErr
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Candidate {
     pub loan_no: String,
+    pub currency: String,
     pub dpd: u32,
     pub owed: Amount,
     pub reasons: Vec<String>,
     pub limitation_expires: Date,
 }
 
-/// The litigation candidates on the open day, most owed first.
+/// The litigation candidates on the open day, by currency and most owed first.
 pub fn candidates(store: &mut Store) -> Result<Vec<Candidate>, AppError> {
     store.read(|tx| {
         let today = open_day(tx)?.ok_or_else(|| AppError::invalid("date", "no business day is open yet"))?;
@@ -183,10 +184,18 @@ pub fn candidates(store: &mut Store) -> Result<Vec<Candidate>, AppError> {
                 reasons.push(format!("the limitation period ends on {} ({} days)", lim.expires, lim.days_left));
             }
             if !reasons.is_empty() {
-                out.push(Candidate { loan_no: loan.loan_no, dpd: state.dpd, owed, reasons, limitation_expires: lim.expires });
+                out.push(Candidate {
+                    loan_no: loan.loan_no,
+                    currency: loan.terms.currency().code().to_owned(),
+                    dpd: state.dpd,
+                    owed,
+                    reasons,
+                    limitation_expires: lim.expires,
+                });
             }
         }
-        out.sort_by(|a, b| b.owed.cmp(&a.owed).then(a.loan_no.cmp(&b.loan_no)));
+        // By currency, then most owed first: amounts of two currencies are not compared.
+        out.sort_by(|a, b| a.currency.cmp(&b.currency).then(b.owed.cmp(&a.owed)).then(a.loan_no.cmp(&b.loan_no)));
         Ok(out)
     })
 }

@@ -215,10 +215,11 @@ pub fn run(db: &str, what: LegalWhat) -> Result<()> {
             }
             for c in &list {
                 println!(
-                    "{:<12} {:>5} DPD {:>14} owed  limitation ends {}  {}",
+                    "{:<12} {:>5} DPD {:>14} {} owed  limitation ends {}  {}",
                     c.loan_no,
                     c.dpd,
                     c.owed,
+                    c.currency,
                     c.limitation_expires,
                     c.reasons.join("; ")
                 );

@@ -663,7 +663,7 @@ fn run_demo(
             println!("  arrears credit parse us-{month}.txt");
             println!("  arrears report regulator --month {month}");
             println!("  arrears writeoff list --from {start} --to {}", last.add_days(1));
-            if let Some((loan_no, _)) = report.legal_cases.first() {
+            if let Some((loan_no, ..)) = report.legal_cases.first() {
                 println!("  arrears legal claim --loan {loan_no}   # the claim today and the court fee");
                 println!("  arrears legal case show --loan {loan_no}");
                 println!(

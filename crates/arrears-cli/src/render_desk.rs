@@ -320,7 +320,7 @@ pub fn demo_desk(report: &DemoReport, out: &mut impl Write) -> Result<()> {
         out,
         "  legal: {} litigation candidates on the last day; a case opened for each and a demand letter recorded{}",
         report.legal_cases.len(),
-        report.legal_cases.first().map(|(l, owed)| format!(" (largest: {l}, {owed} owed)")).unwrap_or_default()
+        report.legal_cases.first().map(|(l, owed, cur)| format!(" (largest in {cur}: {l}, {owed} owed)")).unwrap_or_default()
     )?;
     if let Some(d) = &report.drift {
         writeln!(

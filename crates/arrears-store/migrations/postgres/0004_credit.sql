@@ -17,7 +17,8 @@ CREATE TABLE write_offs (
     interest       BIGINT NOT NULL,
     penalty        BIGINT NOT NULL,
     compound       BIGINT NOT NULL,
-    fee            BIGINT NOT NULL
+    fee            BIGINT NOT NULL,
+    CHECK (basis = 'rule' OR approved_by IS NOT NULL)
 );
 CREATE INDEX write_offs_date ON write_offs (written_off_on);
 CREATE TRIGGER write_offs_append_only BEFORE UPDATE OR DELETE ON write_offs FOR EACH ROW EXECUTE FUNCTION arrears_append_only();

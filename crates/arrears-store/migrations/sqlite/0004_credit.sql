@@ -17,7 +17,8 @@ CREATE TABLE write_offs (
     interest       INTEGER NOT NULL,
     penalty        INTEGER NOT NULL,
     compound       INTEGER NOT NULL,
-    fee            INTEGER NOT NULL
+    fee            INTEGER NOT NULL,
+    CHECK (basis = 'rule' OR approved_by IS NOT NULL)
 );
 CREATE INDEX write_offs_date ON write_offs (written_off_on);
 CREATE TRIGGER write_offs_no_update BEFORE UPDATE ON write_offs BEGIN SELECT RAISE(ABORT, 'write-offs are never changed'); END;
