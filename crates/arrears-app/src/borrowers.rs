@@ -81,9 +81,14 @@ pub fn parse_email(text: &str) -> Result<String, String> {
     }
 }
 
+/// The trimmed cell of column `k` (by the header's positions `index`), `None` when empty.
+fn cell<'a>(cells: &'a [String], index: &[Option<usize>], k: usize) -> Option<&'a str> {
+    index[k].and_then(|i| cells.get(i)).map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
 fn row(cells: &[String], index: &[Option<usize>], line: u64) -> Result<BorrowerRecord, RowError> {
     let err = |field: &str, message: String| RowError { line, field: field.to_owned(), message };
-    let get = |k: usize| index[k].and_then(|i| cells.get(i)).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let get = |k: usize| cell(cells, index, k);
     let need = |k: usize| get(k).ok_or_else(|| err(COLUMNS[k], "is empty".into()));
     let borrower_id = need(0)?;
     if borrower_id.len() > 64 || borrower_id.chars().any(char::is_control) {
@@ -212,7 +217,7 @@ const IDENTITY_LENGTHS: [(usize, usize); 4] = [(1, 25), (2, 20), (5, 32), (6, 20
 
 fn identity_row(cells: &[String], index: &[Option<usize>], line: u64) -> Result<Identity, RowError> {
     let err = |k: usize, message: String| RowError { line, field: IDENTITY_COLUMNS[k].to_owned(), message };
-    let get = |k: usize| index[k].and_then(|i| cells.get(i)).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let get = |k: usize| cell(cells, index, k);
     let need = |k: usize| get(k).ok_or_else(|| err(k, "is empty".into()));
     for k in 0..IDENTITY_COLUMNS.len() {
         need(k)?;

@@ -243,11 +243,17 @@ fn advance_one(raw: RawLoan, date: Date) -> Result<Advanced, AppError> {
     let record = raw.decode()?;
     let mut state = record.state.clone();
     let events = state.advance(&record.terms, date)?;
+    Ok(advanced(record, state, events, date))
+}
+
+/// A loan's new `state` on `date`, with the ledger entries and status changes since its stored
+/// one, ready to write.
+fn advanced(record: LoanRecord, state: LoanState, events: Vec<LoanEvent>, date: Date) -> Advanced {
     let entries = ledger::entries_between(date, EntryKind::Accrual, &record.state, &state);
     let history_from = state.history.len() - new_history(&record.state, &state).len();
     debug_assert!(state.next_event_date(&record.terms).is_none_or(|d| d > date), "an advanced loan leaves the day's selection");
     let encoded = EncodedLoan::new(&record.terms, &state);
-    Ok(Advanced { record, state, encoded, entries, history_from, events })
+    Advanced { record, state, encoded, entries, history_from, events }
 }
 
 /// Writes off, after the day's advance, every active loan the rule catches: more than its
@@ -265,14 +271,14 @@ fn write_off_by_rule(store: &mut Store, date: Date, rule: &WriteOffRule, report:
                 if loans.is_empty() {
                     return Ok::<_, AppError>(true);
                 }
-                let mut advanced = Vec::with_capacity(loans.len());
+                let mut written = Vec::with_capacity(loans.len());
                 for raw in loans {
-                    let mut a = advance_one(raw, date)?;
-                    let payments = tx.posted_payment_count(a.record.seq)?;
-                    a.events.extend(a.state.write_off(&a.record.terms, date, payments as u32)?);
-                    a.entries = ledger::entries_between(date, EntryKind::Accrual, &a.record.state, &a.state);
-                    a.history_from = a.state.history.len() - new_history(&a.record.state, &a.state).len();
-                    a.encoded = EncodedLoan::new(&a.record.terms, &a.state);
+                    let record = raw.decode()?;
+                    let mut state = record.state.clone();
+                    let mut events = state.advance(&record.terms, date)?;
+                    let payments = tx.posted_payment_count(record.seq)?;
+                    events.extend(state.write_off(&record.terms, date, payments as u32)?);
+                    let a = advanced(record, state, events, date);
                     let w = a.state.written_off.expect("just written off");
                     tx.insert_write_off(a.record.seq, &w, "rule", &rule.reason(&a.record.terms), SYSTEM_ACTOR, None)?;
                     tx.audit(
@@ -282,9 +288,9 @@ fn write_off_by_rule(store: &mut Store, date: Date, rule: &WriteOffRule, report:
                         &a.record.loan_no,
                         &serde_json::json!({ "basis": "rule", "amount": w.amount.total().to_string() }).to_string(),
                     )?;
-                    advanced.push(a);
+                    written.push(a);
                 }
-                let part = write_partition(tx, &advanced, date)?;
+                let part = write_partition(tx, &written, date)?;
                 report.written_off += part.written_off;
                 report.status_changes += part.status_changes;
                 Ok(false)

@@ -44,13 +44,18 @@ pub struct UsFurnishing {
     pub notices_due: Vec<(String, Date)>,
 }
 
-/// Where a loan stands in month `m`, from its rows; `None` when it is not reported that month.
-fn standing(loan: &LoanRecord, this: Option<&MonthRow>, m: i64) -> Option<Standing> {
+/// Where a loan stood in month `m`, from its rows (any order): the month it closed, or a month
+/// with its row; `None` when it is not reported that month (not opened yet, closed before, or
+/// no row).
+fn standing(loan: &LoanRecord, rows: &[MonthRow], m: i64) -> Option<Standing> {
     let closed = loan.state.closed_on.map(index);
+    if index(loan.terms.start_date()) > m || closed.is_some_and(|c| c < m) {
+        return None;
+    }
     if closed == Some(m) {
         return Some(if loan.state.written_off.is_some() { Standing::PaidAfterChargeOff } else { Standing::Paid });
     }
-    let row = this?;
+    let row = rows.iter().find(|r| r.month == key_of(m))?;
     Some(if row.bucket == Bucket::WrittenOff.label() {
         Standing::ChargedOff
     } else {
@@ -74,21 +79,16 @@ pub fn base_segment(
     identity: &Identity,
 ) -> Option<BaseSegment> {
     let opened = index(loan.terms.start_date());
-    if opened > m || loan.state.closed_on.is_some_and(|c| index(c) < m) {
-        return None;
-    }
-    let row_of = |k: i64| rows.iter().find(|r| r.month == key_of(k));
-    let this = row_of(m);
-    let standing = standing(loan, this, m)?;
-    let previous: Vec<Option<char>> =
-        (1..=24).map(|back| standing_in(loan, row_of(m - back), m - back).map(Standing::history_code)).collect();
-    let open = matches!(standing, Standing::Open { .. });
-    let (balance, past_due) = match (standing, this) {
+    let now = standing(loan, rows, m)?;
+    let this = rows.iter().find(|r| r.month == key_of(m));
+    let previous: Vec<Option<char>> = (1..=24).map(|back| standing(loan, rows, m - back).map(Standing::history_code)).collect();
+    let open = matches!(now, Standing::Open { .. });
+    let (balance, past_due) = match (now, this) {
         (Standing::ChargedOff, Some(r)) => (r.balance, r.balance),
         (Standing::Open { .. }, Some(r)) => (r.balance, r.overdue),
         _ => (0, 0),
     };
-    let first_delinquency = match standing {
+    let first_delinquency = match now {
         Standing::Open { dpd } if dpd >= 30 => Some(end.add_days(-(dpd as i32))),
         Standing::ChargedOff | Standing::PaidAfterChargeOff => loan.state.written_off.map(|w| w.date.add_days(-(w.dpd as i32))),
         _ => None,
@@ -111,8 +111,8 @@ pub fn base_segment(
         terms_frequency: 'M',
         scheduled_payment: scheduled,
         actual_payment: Amount(paid_in_month),
-        account_status: standing.account_status().to_owned(),
-        payment_rating: standing.payment_rating(),
+        account_status: now.account_status().to_owned(),
+        payment_rating: now.payment_rating(),
         history: metro2::history_profile(&previous, (m - opened).max(0) as usize),
         special_comment: String::new(),
         compliance_condition: if disputed {
@@ -140,15 +140,6 @@ pub fn base_segment(
         state: identity.state.clone(),
         zip: identity.zip.clone(),
     })
-}
-
-/// Where a loan stood in an earlier month, for the history profile (the month it closed, or a
-/// month with its row).
-fn standing_in(loan: &LoanRecord, row: Option<&MonthRow>, k: i64) -> Option<Standing> {
-    if loan.state.closed_on.is_some_and(|c| index(c) < k) {
-        return None;
-    }
-    standing(loan, row, k)
 }
 
 /// Whether a base segment carries negative information: late 30 days or more, or charged off,
@@ -191,10 +182,7 @@ pub fn furnish_us(store: &mut Store, month: &str, furnisher: &Furnisher) -> Resu
         let mut page_bases: Vec<(i64, BaseSegment)> = Vec::new();
         for loan in loans {
             let rows = months.get(&loan.seq).map_or(&[][..], Vec::as_slice);
-            if standing(loan, rows.iter().find(|r| r.month == month), m).is_none()
-                || index(loan.terms.start_date()) > m
-                || loan.state.closed_on.is_some_and(|c| index(c) < m)
-            {
+            if standing(loan, rows, m).is_none() {
                 continue;
             }
             let Some(identity) = identities.get(&loan.borrower_id) else {

@@ -56,23 +56,31 @@ impl Account {
         }
     }
 
+    /// The accounts that are not kept by component.
+    pub const SINGLE: [Account; 7] = [
+        Account::Funding,
+        Account::Collections,
+        Account::Unapplied,
+        Account::WriteOffLoss,
+        Account::WrittenOffContra,
+        Account::Recoveries,
+        Account::Waivers,
+    ];
+
+    /// Every account of a loan's ledger.
+    pub fn all() -> Vec<Account> {
+        let by_component =
+            Component::ALL.into_iter().flat_map(|c| [Account::Receivable(c), Account::Income(c), Account::WrittenOff(c)]);
+        Account::SINGLE.into_iter().chain(by_component).collect()
+    }
+
     pub fn parse(code: &str) -> Option<Account> {
         let component = |name: &str| Component::ALL.into_iter().find(|c| c.name() == name);
         match code.split_once(':') {
             Some(("receivable", c)) => component(c).map(Account::Receivable),
             Some(("income", c)) => component(c).map(Account::Income),
             Some(("written-off", c)) => component(c).map(Account::WrittenOff),
-            None => [
-                Account::Funding,
-                Account::Collections,
-                Account::Unapplied,
-                Account::WriteOffLoss,
-                Account::WrittenOffContra,
-                Account::Recoveries,
-                Account::Waivers,
-            ]
-            .into_iter()
-            .find(|a| a.code() == code),
+            None => Account::SINGLE.into_iter().find(|a| a.code() == code),
             _ => None,
         }
     }

@@ -8,7 +8,6 @@ use arrears_app::calls::{self, CallOutcome, Dial};
 use arrears_app::collect::{self, CollectConfig};
 use arrears_app::compliance;
 use arrears_app::disputes;
-use arrears_app::eod::{self, EodOptions};
 use arrears_app::outbox::{self, DeliverOptions, Senders};
 use arrears_app::service;
 use arrears_app::AppError;
@@ -18,7 +17,7 @@ use arrears_policy::{Channel, LocalTime};
 use arrears_store::{AgentRow, BorrowerRecord, Store};
 
 use crate::story;
-use crate::support::{self, amt, d, new_loan, open, TestDb};
+use crate::support::{self, amt, close_through, d, new_loan, open, TestDb};
 
 const BEIJING: i32 = 480;
 
@@ -46,10 +45,6 @@ fn book(db: &TestDb, n: usize, closed: &str) -> Store {
     store.transaction(|tx| tx.upsert_borrowers(&[borrower("B1")])).unwrap();
     close_through(&mut store, closed);
     store
-}
-
-fn close_through(store: &mut Store, day: &str) {
-    eod::run_until(store, d(day), EodOptions::default(), |_, _| ()).unwrap();
 }
 
 /// UTC minutes of a Beijing wall-clock time.

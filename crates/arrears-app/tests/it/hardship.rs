@@ -2,7 +2,6 @@
 //! borrower's acceptance, collection paused while a plan is honoured, a plan broken and one
 //! completed, a settlement, and the refusals.
 
-use arrears_app::eod::{self, EodOptions};
 use arrears_app::hardship::{self, Filing, Proposal};
 use arrears_app::service::{self, loan_view};
 use arrears_app::{collect, AppError};
@@ -11,11 +10,7 @@ use arrears_core::{Amount, LoanStatus, PenaltyTreatment, Relief, RepaymentMethod
 use arrears_store::Store;
 
 use crate::story;
-use crate::support::{amt, assert_ledger_matches, borrower, d, new_loan, open, TestDb};
-
-fn close_through(store: &mut Store, day: &str) {
-    eod::run_until(store, d(day), EodOptions::default(), |_, _| ()).unwrap();
-}
+use crate::support::{amt, assert_ledger_matches, borrower, close_through, d, new_loan, open, TestDb};
 
 fn filing<'a>(loan_no: &'a str, wanted: &'a str) -> Filing<'a> {
     Filing {

@@ -18,7 +18,7 @@ use arrears_policy::{Channel, LocalTime, TimeOfDay};
 use arrears_store::{BorrowerRecord, Store};
 
 use crate::story;
-use crate::support::{borrower, d, new_loan, open, TestDb};
+use crate::support::{borrower, close_with_month_ends, d, new_loan, open, TestDb};
 
 const NEW_YORK: i32 = -300;
 
@@ -191,23 +191,14 @@ story!(dollar_loans_are_furnished_in_metro_2_from_the_book, |db: &TestDb| {
 });
 
 story!(a_first_negative_report_with_no_notice_sent_lists_the_notice_due, |db: &TestDb| {
-    let config = RiskConfig::shipped();
     let mut store = us_book(db);
     // No collection step ran: nobody was told.
-    eod::run_days(&mut store, d("2026-03-31"), EodOptions::default(), |store, day, _| {
-        risk::month_end(store, day, &config)?;
-        Ok(())
-    })
-    .unwrap();
+    close_with_month_ends(&mut store, "2026-03-31");
     let (mar, _) = furnish(&mut store, "2026-03");
     let due: Vec<(&str, String)> = mar.notices_due.iter().map(|(l, d)| (l.as_str(), d.to_string())).collect();
     assert_eq!(due, [("U1", "2026-04-30".to_owned()), ("U2", "2026-04-30".to_owned())]);
     // Reported once, the next month's file owes no new notice.
-    eod::run_days(&mut store, d("2026-04-30"), EodOptions::default(), |store, day, _| {
-        risk::month_end(store, day, &config)?;
-        Ok(())
-    })
-    .unwrap();
+    close_with_month_ends(&mut store, "2026-04-30");
     let (apr, _) = furnish(&mut store, "2026-04");
     assert!(apr.notices_due.is_empty());
 });

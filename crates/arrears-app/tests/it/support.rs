@@ -123,6 +123,21 @@ pub fn borrower(id: &str) -> BorrowerRecord {
     }
 }
 
+/// Closes every business day through `day` with the nightly batch.
+pub fn close_through(store: &mut Store, day: &str) {
+    arrears_app::eod::run_until(store, d(day), arrears_app::eod::EodOptions::default(), |_, _| ()).unwrap();
+}
+
+/// Closes every business day through `day`, and runs each month end on the way.
+pub fn close_with_month_ends(store: &mut Store, day: &str) {
+    let config = arrears_app::risk::RiskConfig::shipped();
+    arrears_app::eod::run_days(store, d(day), arrears_app::eod::EodOptions::default(), |store, day, _| {
+        arrears_app::risk::month_end(store, day, &config)?;
+        Ok(())
+    })
+    .unwrap();
+}
+
 pub fn open(store: &mut Store, loans: Vec<NewLoan>) {
     store
         .transaction(|tx| {

@@ -2,7 +2,6 @@
 //! their reversal, what can no longer be changed, and what the bureau and the regulator see.
 
 use arrears_app::eod::{self, EodOptions};
-use arrears_app::risk::{self, RiskConfig};
 use arrears_app::service::{self, loan_view};
 use arrears_app::{bureau, regulator, writeoff, AppError};
 use arrears_bureau::MonthCode;
@@ -10,17 +9,7 @@ use arrears_core::ledger::EntryKind;
 use arrears_core::{Amount, Bucket, Classification, LoanError, LoanStatus, RepaymentMethod};
 
 use crate::story;
-use crate::support::{amt, assert_ledger_matches, d, new_loan, open, TestDb};
-
-/// Closes every day through `to`, and each month end on the way.
-fn close_through(store: &mut arrears_store::Store, to: &str) {
-    let config = RiskConfig::shipped();
-    eod::run_days(store, d(to), EodOptions::default(), |store, day, _| {
-        risk::month_end(store, day, &config)?;
-        Ok(())
-    })
-    .unwrap();
-}
+use crate::support::{amt, assert_ledger_matches, close_with_month_ends, d, new_loan, open, TestDb};
 
 story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb| {
     let mut store = db.init();
@@ -38,12 +27,12 @@ story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb
     // A new book starts with the rule on.
     let rule = store.read(writeoff::WriteOffRule::load).unwrap();
     assert_eq!((rule.cny, rule.usd), (Some(180), Some(120)));
-    close_through(&mut store, "2026-02-14");
+    close_with_month_ends(&mut store, "2026-02-14");
     let first = loan_view(&mut store, "L2", Some(d("2026-02-15"))).unwrap().state.due().total();
     for loan in ["L2", "L3"] {
         service::pay(&mut store, loan, first, Some(d("2026-02-15")), &format!("{loan}-feb")).unwrap();
     }
-    close_through(&mut store, "2026-03-14");
+    close_with_month_ends(&mut store, "2026-03-14");
     service::pay(&mut store, "L3", first, Some(d("2026-03-15")), "L3-mar").unwrap();
 
     // Refused: no reason, the maker approving, an approver who is not a supervisor, a loan not
@@ -63,7 +52,7 @@ story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb
     assert_eq!(loan_view(&mut store, "L3", None).unwrap().record.version, l3.version);
     assert!(writeoff::register(&mut store, d("2026-01-01"), d("2026-12-31")).unwrap().is_empty());
 
-    close_through(&mut store, "2026-05-19");
+    close_with_month_ends(&mut store, "2026-05-19");
     // L3 is paid off on the open day; L2 is not.
     let payoff = loan_view(&mut store, "L3", Some(d("2026-05-20"))).unwrap().payoff;
     service::pay(&mut store, "L3", payoff, None, "L3-payoff").unwrap();
@@ -84,14 +73,14 @@ story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb
     assert!(matches!(err, AppError::Loan(LoanError::NotWritable(LoanStatus::WrittenOff))), "{err}");
 
     // The batch leaves L2 alone; L1 is written off by the rule the day it is 181 days late.
-    close_through(&mut store, "2026-08-14");
+    close_with_month_ends(&mut store, "2026-08-14");
     let l2_later = loan_view(&mut store, "L2", None).unwrap();
     assert_eq!(l2_later.record.version, l2.record.version, "nothing accrues on a written-off loan");
     assert_eq!(loan_view(&mut store, "L1", None).unwrap().state.status, LoanStatus::Active);
     // L4 pays a little on the day it passes 180 days, so the batch has no event of its own to
     // advance it for; the rule still catches it that day.
     service::pay(&mut store, "L4", amt("1.00"), None, "L4-token").unwrap();
-    close_through(&mut store, "2026-08-15");
+    close_with_month_ends(&mut store, "2026-08-15");
     let l1 = loan_view(&mut store, "L1", None).unwrap();
     assert_eq!((l1.state.status, l1.state.dpd), (LoanStatus::WrittenOff, 181));
     let register = writeoff::register(&mut store, d("2026-01-01"), d("2026-12-31")).unwrap();
@@ -155,7 +144,7 @@ story!(loans_are_written_off_by_rule_and_by_decision_and_recovered, |db: &TestDb
     assert_ledger_matches(&mut store);
 
     // The month-end record: B while written off and owing, C the month it was recovered.
-    close_through(&mut store, "2026-08-31");
+    close_with_month_ends(&mut store, "2026-08-31");
     let l1_history = bureau::history(&mut store, "L1").unwrap();
     let code_of = |h: &bureau::CreditHistory, m: &str| h.months.iter().find(|(k, _)| k == m).map(|(_, c)| *c);
     assert_eq!(code_of(&l1_history, "2026-07"), Some(MonthCode::Overdue(6)));

@@ -132,17 +132,10 @@ fn every_account_and_entry_kind_reads_back_from_its_code() {
     for kind in EntryKind::ALL {
         assert_eq!(EntryKind::parse(kind.code()), Some(kind));
     }
-    let mut accounts = vec![
-        Account::Funding,
-        Account::Collections,
-        Account::Unapplied,
-        Account::WriteOffLoss,
-        Account::WrittenOffContra,
-        Account::Recoveries,
-    ];
-    for c in Component::ALL {
-        accounts.extend([Account::Receivable(c), Account::Income(c), Account::WrittenOff(c)]);
-    }
+    let accounts = Account::all();
+    assert_eq!(accounts.len(), 7 + 3 * Component::ALL.len());
+    let codes: std::collections::BTreeSet<String> = accounts.iter().map(|a| a.code()).collect();
+    assert_eq!(codes.len(), accounts.len(), "every account has its own code");
     for a in accounts {
         assert_eq!(Account::parse(&a.code()), Some(a), "{a}");
     }
