@@ -1,7 +1,8 @@
 //! Certificates for borrowers: a settlement certificate (结清证明) once a loan is closed, and a
 //! repayment certificate (还款证明) of what was paid by a day. Each carries a verification code
 //! anyone may check; the check says whether it is genuine, for which loan and what it
-//! certifies, and nothing else about the borrower. (The PDF with its QR code is to come.)
+//! certifies, and nothing else about the borrower. `documents::certificate` makes its PDF, whose QR
+//! code holds the address of the public check.
 
 use arrears_core::{Amount, Date, LoanStatus};
 use arrears_legal::certificate::{new_code, normalize};
@@ -125,9 +126,11 @@ pub fn issue(store: &mut Store, loan_no: &str, kind: &str, by: &str) -> Result<C
     })
 }
 
-/// The certificate with this verification code, if one was issued.
+/// The certificate with this verification code, if one was issued. The code may come as the
+/// address its QR code holds (`…/verify/CODE`).
 pub fn verify(store: &mut Store, code: &str) -> Result<Option<Certificate>, AppError> {
-    let Some(code) = normalize(code) else { return Ok(None) };
+    let code = code.trim().trim_end_matches('/');
+    let Some(code) = normalize(code.rsplit('/').next().unwrap_or(code)) else { return Ok(None) };
     store.read(|tx| {
         let Some((kind, issued_on, text)) = tx.certificate(&code)? else { return Ok(None) };
         let statement: Statement =

@@ -124,8 +124,10 @@ pub struct DemoReport {
     /// The hardship desk, and cures with and without relief.
     pub hardship: crate::demo_hardship::HardshipStats,
     /// The legal officer's last day: the candidates, and the cases opened for them (each sent
-    /// a demand letter), the largest claim first.
+    /// a demand letter, made as PDF and kept), the largest claim first.
     pub legal_cases: Vec<(String, Amount, String)>,
+    /// A settlement certificate issued to the borrower who paid off early: loan and code.
+    pub certificate: Option<(String, String)>,
 }
 
 /// What a borrower will do on a day.
@@ -364,18 +366,35 @@ pub fn run(
         report.agents = agents;
         measure_early_warning(store, desk, &mut report.early_warning)?;
         crate::demo_hardship::count_cures(store, &mut report.hardship)?;
-        report.legal_cases = open_cases(store)?;
+        report.legal_cases = open_cases(store, &desk.config.lender)?;
+        if let Some(loan_no) = report.examples.get(&Behaviour::Prepayer) {
+            let paid_off = store.read(|tx| Ok::<_, AppError>(tx.loan(loan_no)?.map(|l| l.state.status)))?;
+            if paid_off == Some(arrears_core::LoanStatus::PaidOff) {
+                let c = crate::certificates::issue(store, loan_no, "settlement", "demo-service-desk")?;
+                report.certificate = Some((loan_no.clone(), c.code));
+            }
+        }
     }
     Ok(report)
 }
 
 /// The demo's legal officer, on the day after the last: a case for each litigation candidate,
-/// moved to its demand letter.
-fn open_cases(store: &mut Store) -> Result<Vec<(String, Amount, String)>, AppError> {
+/// its demand letter made as PDF, and the case moved to its demand letter.
+fn open_cases(store: &mut Store, lender: &arrears_collect::Lender) -> Result<Vec<(String, Amount, String)>, AppError> {
     let mut out = Vec::new();
     for c in crate::legal::candidates(store)? {
         let id = crate::legal::open_case(store, &c.loan_no, "demo-legal-officer", &c.reasons.join("; "))?;
-        let note = "demand letter sent by registered post";
+        let letter = crate::documents::letter(
+            store,
+            lender,
+            &c.loan_no,
+            crate::documents::LetterKind::Demand,
+            None,
+            15,
+            "demo-legal-officer",
+        )?;
+        let note = format!("demand letter {} sent by registered post", letter.file_name());
+        let note = note.as_str();
         crate::legal::advance(
             store,
             id,

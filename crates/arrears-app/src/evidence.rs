@@ -1,12 +1,15 @@
 //! The evidence of a loan for court, as files: the contract's terms and schedule, the
 //! disbursement (transfer) record, the repayment ledger, the payments, the communication record,
-//! the demand letters sent, the claim computation as of a date, and the case with its steps.
-//! `arrears_legal::bundle` packs them, hashed and signed.
+//! the demand letters sent, the claim computation as of a date, the case with its steps, every
+//! document kept on the loan (the PDFs as made), and an index PDF listing each file with its
+//! SHA-256. `arrears_legal::bundle` packs them, hashed and signed.
 
 use arrears_bureau::csv_field;
+use arrears_collect::Lender;
 use arrears_core::ledger::EntryKind;
 use arrears_core::Date;
-use arrears_legal::bundle::BundleFile;
+use arrears_docs::{render, BundleIndex, Document, IndexFile, Lang};
+use arrears_legal::bundle::{sha256, BundleFile};
 use arrears_legal::Procedure;
 use arrears_store::Store;
 
@@ -22,11 +25,19 @@ fn csv(header: &str, rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// The evidence files of `loan_no`, with its claim as of `as_of` (default: the open day).
-pub fn files(store: &mut Store, loan_no: &str, as_of: Option<Date>) -> Result<(Date, Vec<BundleFile>), AppError> {
+/// The evidence files of `loan_no`, with its claim as of `as_of` (default: the open day), and
+/// last the index, which names `public_key` as the one that verifies the bundle.
+pub fn files(
+    store: &mut Store,
+    lender: &Lender,
+    loan_no: &str,
+    as_of: Option<Date>,
+    public_key: &str,
+) -> Result<(Date, Vec<BundleFile>), AppError> {
     let claim = crate::legal::claim(store, loan_no, as_of, Procedure::Ordinary)?;
     let cases = crate::legal::cases(store, loan_no)?;
-    store.read(|tx| {
+    let documents = crate::documents::kept(store, loan_no, true)?;
+    let (as_of, mut files, borrower, lang) = store.read(|tx| {
         let loan = tx.loan(loan_no)?.ok_or_else(|| AppError::NotFound { what: "loan", id: loan_no.to_owned() })?;
         let ledger = tx.ledger(loan.seq)?;
         let payments = tx.payments_of(loan.seq)?;
@@ -109,6 +120,20 @@ pub fn files(store: &mut Store, loan_no: &str, as_of: Option<Date>) -> Result<(D
             })
             .collect();
         files.push(BundleFile { name: "case.json".into(), bytes: serde_json::to_vec_pretty(&case_doc).expect("JSON") });
-        Ok((claim.as_of, files))
-    })
+        let borrower = tx.borrower(&loan.borrower_id)?;
+        let lang = if borrower.as_ref().is_some_and(|b| b.language == "en") { Lang::En } else { Lang::Zh };
+        Ok::<_, AppError>((claim.as_of, files, borrower.map_or(loan.borrower_id, |b| b.name), lang))
+    })?;
+    files.extend(documents.into_iter().map(|(name, d)| BundleFile { name, bytes: d.pdf }));
+    let index = BundleIndex {
+        head: crate::documents::head(lender, lang, "EB", loan_no, as_of),
+        loan: loan_no.to_owned(),
+        borrower,
+        as_of: as_of.to_string(),
+        files: files.iter().map(|f| IndexFile { name: f.name.clone(), bytes: f.bytes.len(), sha256: sha256(&f.bytes) }).collect(),
+        public_key: public_key.to_owned(),
+    };
+    let pdf = render(&Document::Index(index), lang).map_err(|e| AppError::Io(e.to_string()))?;
+    files.push(BundleFile { name: "index.pdf".into(), bytes: pdf.bytes });
+    Ok((as_of, files))
 }

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod demo_desk;
 pub mod demo_hardship;
 pub mod disputes;
+pub mod documents;
 pub mod eod;
 pub mod evidence;
 pub mod hardship;

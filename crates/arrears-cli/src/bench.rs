@@ -29,6 +29,11 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 20_000)]
         count: usize,
     },
+    /// Demand letters laid out as PDF per second, Chinese and English in turn (no database).
+    Documents {
+        #[arg(long, default_value_t = 200)]
+        count: usize,
+    },
 }
 
 pub fn run(db: &str, what: BenchWhat) -> Result<()> {
@@ -55,7 +60,64 @@ pub fn run(db: &str, what: BenchWhat) -> Result<()> {
             Ok(())
         }
         BenchWhat::Payments { count } => payments(db, count),
+        BenchWhat::Documents { count } => documents(count),
     }
+}
+
+/// Renders `count` demand letters of different borrowers and amounts; the first one, which
+/// loads the fonts, is timed apart.
+fn documents(count: usize) -> Result<()> {
+    use arrears_docs::{render, Document, Lang, Letter, Letterhead, Line};
+    let letter = |k: usize| {
+        let lang = [Lang::Zh, Lang::En][k % 2];
+        let owed = Amount(150_000 + (k as i64 * 7_919) % 2_000_000);
+        let doc = Document::Demand(Letter {
+            head: Letterhead {
+                lender: "示例银行".into(),
+                hotline: "95500".into(),
+                reference: format!("DL-L{k:08}-20260915"),
+                date: "2026-09-15".into(),
+            },
+            borrower: ["王芳", "李娜", "张伟", "Wang Fang"][k % 4].into(),
+            loan: format!("L{k:08}"),
+            currency: "CNY".into(),
+            principal: Amount(owed.0 + 100_000).grouped(),
+            opened: "2026-01-10".into(),
+            due_since: "2026-05-10".into(),
+            days_past_due: 90 + (k % 60) as u32,
+            as_of: "2026-09-15".into(),
+            owed: vec![
+                Line { key: "principal".into(), amount: owed.grouped() },
+                Line { key: "penalty".into(), amount: Amount(owed.0 / 20).grouped() },
+            ],
+            total: Amount(owed.0 + owed.0 / 20).grouped(),
+            total_words: Some(arrears_docs::yuan_in_words(Amount(owed.0 + owed.0 / 20))),
+            per_day: Amount(owed.0 / 1000).grouped(),
+            pay_by: "2026-09-30".into(),
+            pay_how: "手机银行App".into(),
+            credit_report: true,
+            may_sue: !k.is_multiple_of(5),
+        });
+        (doc, lang)
+    };
+    let started = std::time::Instant::now();
+    let (first, lang) = letter(0);
+    let mut bytes = render(&first, lang)?.bytes.len();
+    let first_took = started.elapsed();
+    let started = std::time::Instant::now();
+    for k in 1..count.max(2) {
+        let (doc, lang) = letter(k);
+        bytes += render(&doc, lang)?.bytes.len();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let n = count.max(2) - 1;
+    println!(
+        "demand letters: the first in {first_took:.1?} (fonts loaded), then {n} in {secs:.2} s: {:.0} a second, {:.1} ms each, {} KiB each on average",
+        n as f64 / secs,
+        secs * 1000.0 / n as f64,
+        bytes / count.max(2) / 1024
+    );
+    Ok(())
 }
 
 fn schedules(count: usize, term_months: u32) -> Result<()> {

@@ -171,9 +171,7 @@ pub fn run(db: &str, what: CreditWhat) -> Result<()> {
             };
             let mut store = arrears_app::open(db)?;
             let us = arrears_app::metro2::furnish_us(&mut store, &month, &furnisher)?;
-            let partial = out.with_extension("partial");
-            std::fs::write(&partial, &us.text).with_context(|| format!("--out: cannot write {}", partial.display()))?;
-            std::fs::rename(&partial, &out).with_context(|| format!("--out: cannot move the file into {}", out.display()))?;
+            crate::write_whole(&out, us.text.as_bytes())?;
             us.furnishing.commit(&mut store)?;
             println!(
                 "{} accounts furnished for {month} to {} (Metro 2, 426-character records)",

@@ -1,10 +1,18 @@
 //! Legal commands: the court's fees, a loan's claim and limitation period, litigation
-//! candidates, and cases through their stages.
+//! candidates, cases through their stages, letters and complaint drafts as PDF, evidence
+//! bundles; and certificates.
+
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use arrears_app::documents::{self, LetterKind};
 use arrears_app::legal::{self, Step};
+use arrears_docs::Lang;
 use arrears_legal::{bundle, Procedure};
 use clap::Subcommand;
+
+/// Where certificates' QR codes send a reader: the server's public check, `…/verify/CODE`.
+const VERIFY_URL: &str = "http://127.0.0.1:8080/verify";
 
 #[derive(Debug, Subcommand)]
 pub enum LegalWhat {
@@ -53,6 +61,44 @@ pub enum LegalWhat {
         /// The claim's date (default: the open day).
         #[arg(long)]
         as_of: Option<String>,
+    },
+    /// A demand letter (催收函) or a lawyer's letter draft (律师函) as PDF, from the claim on
+    /// the open day; kept on the loan for its evidence bundle.
+    Letter {
+        #[arg(long)]
+        loan: String,
+        /// demand or lawyer.
+        #[arg(long, default_value = "demand")]
+        kind: String,
+        /// zh or en (default: the borrower's language).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Days the borrower is given to pay.
+        #[arg(long, default_value_t = 15)]
+        pay_within: u32,
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A complaint draft (民事起诉状) with the claim table as PDF, for the loan's open case;
+    /// kept on the loan.
+    Complaint {
+        #[arg(long)]
+        loan: String,
+        #[arg(long)]
+        lang: Option<String>,
+        #[arg(long, default_value = "ordinary")]
+        procedure: String,
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The documents kept on a loan, with their SHA-256.
+    Documents {
+        #[arg(long)]
+        loan: String,
     },
     /// Verify a bundle: every file present, unaltered and listed, the manifest signed (by the
     /// lender's public key, when given).
@@ -104,11 +150,19 @@ pub enum CaseWhat {
     },
 }
 
+fn lang(text: Option<&str>) -> Result<Option<Lang>> {
+    text.map(|t| Lang::parse(t).with_context(|| format!("--lang: `{t}` is not zh or en"))).transpose()
+}
+
 fn procedure(text: &str) -> Result<Procedure> {
     Procedure::parse(text).with_context(|| format!("--procedure: `{text}` is not ordinary, summary, mediation or payment-order"))
 }
 
-pub fn run(db: &str, what: LegalWhat) -> Result<()> {
+fn lender(config: Option<&Path>) -> Result<arrears_collect::Lender> {
+    Ok(crate::desk::load_config(config)?.lender)
+}
+
+pub fn run(db: &str, config: Option<&Path>, what: LegalWhat) -> Result<()> {
     match &what {
         LegalWhat::CourtFee { claim, procedure: p } => {
             let amount = crate::parse_amount("claim", claim)?;
@@ -146,17 +200,43 @@ pub fn run(db: &str, what: LegalWhat) -> Result<()> {
         LegalWhat::Bundle { loan, out, key, as_of } => {
             let key_hex = std::fs::read_to_string(&key).with_context(|| format!("--key: cannot read {}", key.display()))?;
             let as_of = as_of.map(|d| crate::parse_date("as-of", &d)).transpose()?;
-            let (date, files) = arrears_app::evidence::files(&mut store, &loan, as_of)?;
+            let public_key = bundle::public_key(key_hex.trim())?;
+            let (date, files) = arrears_app::evidence::files(&mut store, &lender(config)?, &loan, as_of, &public_key)?;
             let bytes = bundle::pack(&loan, date, &files, key_hex.trim())?;
-            let partial = out.with_extension("partial");
-            std::fs::write(&partial, &bytes).with_context(|| format!("--out: cannot write {}", partial.display()))?;
-            std::fs::rename(&partial, &out).with_context(|| format!("--out: cannot move the file into {}", out.display()))?;
+            crate::write_whole(&out, &bytes)?;
             println!(
-                "evidence bundle of {loan} written to {}: {} files, the manifest signed by {}",
+                "evidence bundle of {loan} written to {}: {} files with index.pdf, the manifest signed by {public_key}",
                 out.display(),
                 files.len(),
-                bundle::public_key(key_hex.trim())?
             );
+        }
+        LegalWhat::Letter { loan, kind, lang: l, pay_within, by, out } => {
+            let kind = match kind.as_str() {
+                "demand" => LetterKind::Demand,
+                "lawyer" => LetterKind::Lawyer,
+                other => anyhow::bail!("--kind: `{other}` is not demand or lawyer"),
+            };
+            let made = documents::letter(&mut store, &lender(config)?, &loan, kind, lang(l.as_deref())?, pay_within, &by)?;
+            saved(&made, &out)?;
+        }
+        LegalWhat::Complaint { loan, lang: l, procedure: p, by, out } => {
+            let made = documents::complaint(&mut store, &lender(config)?, &loan, lang(l.as_deref())?, procedure(&p)?, &by)?;
+            saved(&made, &out)?;
+        }
+        LegalWhat::Documents { loan } => {
+            let kept = documents::kept(&mut store, &loan, false)?;
+            if kept.is_empty() {
+                println!("no documents kept on {loan}");
+            }
+            for (name, d) in kept {
+                println!(
+                    "{name:<40} {} by {:<18} case {:<5} sha256 {}",
+                    d.made_on,
+                    d.made_by,
+                    d.case_id.map_or("-".into(), |c| c.to_string()),
+                    d.sha256
+                );
+            }
         }
         LegalWhat::Claim { loan, as_of, procedure: p, format } => {
             let json = match format.as_str() {
@@ -230,6 +310,21 @@ pub fn run(db: &str, what: LegalWhat) -> Result<()> {
     Ok(())
 }
 
+fn saved(made: &documents::Made, out: &Path) -> Result<()> {
+    crate::write_whole(out, &made.pdf)?;
+    println!(
+        "{} ({}, {} page{}) written to {}; kept on the loan as {} (sha256 {})",
+        made.kind,
+        made.lang.code(),
+        made.pages,
+        if made.pages == 1 { "" } else { "s" },
+        out.display(),
+        made.file_name(),
+        made.sha256
+    );
+    Ok(())
+}
+
 fn case(store: &mut arrears_store::Store, what: CaseWhat) -> Result<()> {
     match what {
         CaseWhat::Open { loan, note, by } => {
@@ -274,7 +369,7 @@ fn case(store: &mut arrears_store::Store, what: CaseWhat) -> Result<()> {
 #[derive(Debug, Subcommand)]
 pub enum CertificateWhat {
     /// Issue a certificate: settlement (结清证明, a loan paid off) or repayment (还款证明, what
-    /// was paid by today); prints its verification code.
+    /// was paid by today); prints its verification code, and with --out writes its PDF.
     Issue {
         #[arg(long)]
         loan: String,
@@ -282,20 +377,50 @@ pub enum CertificateWhat {
         kind: String,
         #[arg(long)]
         by: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// zh or en (default: the borrower's language).
+        #[arg(long)]
+        lang: Option<String>,
+        /// The public check its QR code points at; the code is added to it.
+        #[arg(long, env = "ARREARS_VERIFY_URL", default_value = VERIFY_URL)]
+        verify_url: String,
     },
-    /// Whether a verification code belongs to a genuine certificate, and what it certifies.
+    /// The PDF of a certificate issued, with its verification code and QR code.
+    Pdf {
+        code: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        lang: Option<String>,
+        #[arg(long, env = "ARREARS_VERIFY_URL", default_value = VERIFY_URL)]
+        verify_url: String,
+    },
+    /// Whether a verification code (or the address its QR code holds) belongs to a genuine
+    /// certificate, and what it certifies.
     Verify { code: String },
 }
 
-pub fn certificate(db: &str, what: CertificateWhat) -> Result<()> {
+pub fn certificate(db: &str, config: Option<&Path>, what: CertificateWhat) -> Result<()> {
     let mut store = arrears_app::open(db)?;
+    let pdf = |store: &mut arrears_store::Store, code: &str, out: &Path, l: Option<&str>, url: &str| -> Result<()> {
+        let (c, pdf) = documents::certificate(store, &lender(config)?, code, lang(l)?, url)?;
+        crate::write_whole(out, &pdf.bytes)?;
+        println!("{} certificate {} written to {}", c.kind, c.code, out.display());
+        Ok(())
+    };
     match what {
-        CertificateWhat::Issue { loan, kind, by } => {
+        CertificateWhat::Issue { loan, kind, by, out, lang: l, verify_url } => {
+            lang(l.as_deref())?;
             let c = arrears_app::certificates::issue(&mut store, &loan, &kind, &by)?;
             println!("{} certificate for {loan} issued on {}; verification code {}", c.kind, c.issued_on, c.code);
             println!("  {}", c.statement.words_en);
             println!("  {}", c.statement.words_zh);
+            if let Some(out) = out {
+                pdf(&mut store, &c.code, &out, l.as_deref(), &verify_url)?;
+            }
         }
+        CertificateWhat::Pdf { code, out, lang: l, verify_url } => pdf(&mut store, &code, &out, l.as_deref(), &verify_url)?,
         CertificateWhat::Verify { code } => match arrears_app::certificates::verify(&mut store, &code)? {
             Some(c) => {
                 println!("genuine: a {} certificate issued on {} for loan {}", c.kind, c.issued_on, c.statement.loan);

@@ -401,8 +401,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Report { what } => bureau::report(db, what)?,
         Command::Writeoff { what } => writeoff::writeoff(db, what)?,
         Command::Hardship { what } => hardship::run(db, what)?,
-        Command::Legal { what } => legal::run(db, what)?,
-        Command::Certificate { what } => legal::certificate(db, what)?,
+        Command::Legal { what } => legal::run(db, cli.config.as_deref(), what)?,
+        Command::Certificate { what } => legal::certificate(db, cli.config.as_deref(), what)?,
         Command::Staff { what } => hardship::staff(db, what)?,
         Command::Compliance { what } => desk::compliance_cmd(db, &desk::load_config(cli.config.as_deref())?, what)?,
         Command::Portfolio { as_of, format } => {
@@ -666,9 +666,19 @@ fn run_demo(
             if let Some((loan_no, ..)) = report.legal_cases.first() {
                 println!("  arrears legal claim --loan {loan_no}   # the claim today and the court fee");
                 println!("  arrears legal case show --loan {loan_no}");
+                println!("  arrears legal documents --loan {loan_no}   # its demand letter, kept as made");
+                println!(
+                    "  arrears legal complaint --loan {loan_no} --by you --out {loan_no}-complaint.pdf   # the complaint draft"
+                );
                 println!(
                     "  arrears legal keygen --out demo.key && arrears legal bundle --loan {loan_no} --out {loan_no}.zip --key demo.key && arrears legal verify {loan_no}.zip"
                 );
+            }
+            if let Some((loan_no, code)) = &report.certificate {
+                println!(
+                    "  arrears certificate pdf {code} --out {loan_no}-settlement.pdf   # {loan_no}'s settlement certificate"
+                );
+                println!("  arrears certificate verify {code}");
             }
         }
     }
@@ -699,4 +709,12 @@ fn refuse_to_wipe_a_real_book(db: &str) -> Result<()> {
         Ok((loans, _)) => Err(refuse(&format!("holds a book of {loans} loans that the demo did not make"))),
         Err(_) => Err(refuse("is not an Arrears database")),
     }
+}
+
+/// Writes `bytes` to `out` whole: beside it first, then moved into place, so that a failed run
+/// leaves any earlier file as it was.
+pub(crate) fn write_whole(out: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let partial = out.with_extension("partial");
+    std::fs::write(&partial, bytes).with_context(|| format!("--out: cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, out).with_context(|| format!("--out: cannot move the file into {}", out.display()))
 }

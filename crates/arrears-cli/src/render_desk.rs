@@ -318,10 +318,13 @@ pub fn demo_desk(report: &DemoReport, out: &mut impl Write) -> Result<()> {
     )?;
     writeln!(
         out,
-        "  legal: {} litigation candidates on the last day; a case opened for each and a demand letter recorded{}",
+        "  legal: {} litigation candidates on the last day; a case opened for each and its demand letter made as PDF and kept{}",
         report.legal_cases.len(),
         report.legal_cases.first().map(|(l, owed, cur)| format!(" (largest in {cur}: {l}, {owed} owed)")).unwrap_or_default()
     )?;
+    if let Some((loan, code)) = &report.certificate {
+        writeln!(out, "  certificates: {loan} paid off early and was issued a settlement certificate, verification code {code}")?;
+    }
     if let Some(d) = &report.drift {
         writeln!(
             out,

@@ -131,19 +131,10 @@ impl LoanSnapshot<'_> {
 /// An amount as a borrower reads it: `1,234.56` in Chinese text (the template says 元), with
 /// the currency code in English.
 pub fn amount_words(amount: Amount, currency: Currency, language: Language) -> String {
-    let plain = amount.to_string();
-    let (int, frac) = plain.split_once('.').unwrap_or((&plain, "00"));
-    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
+    let grouped = amount.grouped();
     match language {
-        Language::Zh => format!("{sign}{grouped}.{frac}"),
-        Language::En => format!("{currency} {sign}{grouped}.{frac}"),
+        Language::Zh => grouped,
+        Language::En => format!("{currency} {grouped}"),
     }
 }
 

@@ -72,6 +72,22 @@ impl fmt::Display for Currency {
 impl Amount {
     pub const ZERO: Amount = Amount(0);
 
+    /// Two decimals with thousands grouped by commas, as documents and messages print it:
+    /// `1,234,567.89`, `-0.05`.
+    pub fn grouped(self) -> String {
+        let text = self.to_string();
+        let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |rest| ("-", rest));
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "00"));
+        let mut out = String::from(sign);
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        format!("{out}.{fraction}")
+    }
+
     pub const fn minor(self) -> i64 {
         self.0
     }
@@ -207,6 +223,21 @@ pub(crate) fn format_scaled(value: i64, scale: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_grouped_by_thousands() {
+        for (minor, text) in [
+            (0, "0.00"),
+            (5, "0.05"),
+            (-5, "-0.05"),
+            (99_999, "999.99"),
+            (100_000, "1,000.00"),
+            (123_456_789, "1,234,567.89"),
+            (-100_000_000, "-1,000,000.00"),
+        ] {
+            assert_eq!(Amount(minor).grouped(), text, "{minor}");
+        }
+    }
 
     #[test]
     fn parses_exact_amounts_and_rejects_the_rest() {

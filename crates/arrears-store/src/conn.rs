@@ -10,6 +10,8 @@ use crate::StoreError;
 pub enum Value {
     Int(i64),
     Text(String),
+    /// A blob (SQLite) or bytea (PostgreSQL): the documents' PDFs.
+    Bytes(Vec<u8>),
     Null,
 }
 
@@ -26,6 +28,11 @@ impl From<&str> for Value {
 impl From<String> for Value {
     fn from(v: String) -> Value {
         Value::Text(v)
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Value {
+        Value::Bytes(v)
     }
 }
 impl<T: Into<Value>> From<Option<T>> for Value {
@@ -49,6 +56,12 @@ impl Row {
         match &self.0[i] {
             Value::Text(v) => Ok(v),
             other => Err(StoreError::Corrupt(format!("column {i}: expected text, found {other:?}"))),
+        }
+    }
+    pub fn bytes(&self, i: usize) -> Result<&[u8], StoreError> {
+        match &self.0[i] {
+            Value::Bytes(v) => Ok(v),
+            other => Err(StoreError::Corrupt(format!("column {i}: expected bytes, found {other:?}"))),
         }
     }
     pub fn opt_text(&self, i: usize) -> Result<Option<&str>, StoreError> {
@@ -151,6 +164,7 @@ impl rusqlite::ToSql for Value {
         Ok(match self {
             Value::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
             Value::Text(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
+            Value::Bytes(v) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
             Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
         })
     }
@@ -180,6 +194,7 @@ impl Conn for SqliteConn {
                     rusqlite::types::ValueRef::Null => Value::Null,
                     rusqlite::types::ValueRef::Integer(v) => Value::Int(v),
                     rusqlite::types::ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    rusqlite::types::ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
                     other => return Err(StoreError::Corrupt(format!("unexpected SQLite value {other:?}"))),
                 });
             }
@@ -293,6 +308,7 @@ impl postgres::types::ToSql for Value {
                 _ => v.to_sql(ty, out),
             },
             Value::Text(v) => v.to_sql(ty, out),
+            Value::Bytes(v) => v.to_sql(ty, out),
         }
     }
 
@@ -329,6 +345,7 @@ impl Conn for PgConn {
                         let v = match *col.type_() {
                             Type::INT8 => row.try_get::<_, Option<i64>>(i).map(Value::from),
                             Type::INT4 => row.try_get::<_, Option<i32>>(i).map(|v| Value::from(v.map(i64::from))),
+                            Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i).map(|v| v.map_or(Value::Null, Value::Bytes)),
                             Type::NUMERIC => {
                                 return Err(StoreError::Corrupt("NUMERIC columns are not used; cast to BIGINT".into()))
                             }

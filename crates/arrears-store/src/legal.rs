@@ -246,3 +246,68 @@ impl Tx<'_> {
         rows.first().map(|r| Ok((r.text(0)?.to_owned(), parse_date(r.text(1)?)?, r.text(2)?.to_owned()))).transpose()
     }
 }
+
+/// A document issued on a loan, with the PDF that was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRow {
+    pub id: i64,
+    pub loan_seq: i64,
+    pub case_id: Option<i64>,
+    /// `demand-letter`, `lawyers-letter` or `complaint`.
+    pub kind: String,
+    /// `zh` or `en`.
+    pub lang: String,
+    pub made_on: Date,
+    pub made_by: String,
+    pub sha256: String,
+    pub pdf: Vec<u8>,
+}
+
+impl Tx<'_> {
+    /// Records a document made on a loan; returns its id.
+    pub fn insert_document(&mut self, d: &DocumentRow) -> Result<i64, StoreError> {
+        let rows = self.conn.query(
+            "INSERT INTO documents (loan_seq, case_id, kind, lang, made_on, made_by, sha256, pdf) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            &[
+                d.loan_seq.into(),
+                d.case_id.into(),
+                d.kind.as_str().into(),
+                d.lang.as_str().into(),
+                d.made_on.to_string().into(),
+                d.made_by.as_str().into(),
+                d.sha256.as_str().into(),
+                d.pdf.clone().into(),
+            ],
+        )?;
+        rows[0].int(0)
+    }
+
+    /// The documents made on a loan, oldest first; with `with_pdf` false, their PDFs are left
+    /// out (empty) for a listing.
+    pub fn documents_of(&mut self, loan_seq: i64, with_pdf: bool) -> Result<Vec<DocumentRow>, StoreError> {
+        let pdf = if with_pdf { "pdf" } else { "NULL" };
+        let rows = self.conn.query(
+            &format!(
+                "SELECT id, loan_seq, case_id, kind, lang, made_on, made_by, sha256, {pdf} FROM documents \
+                 WHERE loan_seq = $1 ORDER BY id"
+            ),
+            &[loan_seq.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(DocumentRow {
+                    id: r.int(0)?,
+                    loan_seq: r.int(1)?,
+                    case_id: r.opt_int(2)?,
+                    kind: r.text(3)?.to_owned(),
+                    lang: r.text(4)?.to_owned(),
+                    made_on: parse_date(r.text(5)?)?,
+                    made_by: r.text(6)?.to_owned(),
+                    sha256: r.text(7)?.to_owned(),
+                    pdf: if with_pdf { r.bytes(8)?.to_vec() } else { Vec::new() },
+                })
+            })
+            .collect()
+    }
+}

@@ -28,11 +28,11 @@ pub use conn::{Backend, Value};
 use conn::{Conn, PgConn, Row, SqliteConn};
 pub use credit::{ComplaintRow, DisputeRow, Identity, NewComplaint, WriteOffRow};
 pub use hardship::{HardshipRow, NewHardship};
-pub use legal::{CaseRow, CaseStep};
+pub use legal::{CaseRow, CaseStep, DocumentRow};
 pub use risk::{MonthRow, MonthTotal, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 /// The schema version that added `loans.reference_due`, filled in for existing loans by code.
 const REFERENCE_DUE_VERSION: i64 = 2;
 /// Rows per multi-row INSERT: below SQLite's and PostgreSQL's parameter limits for every table.
@@ -45,6 +45,7 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0004_credit.sql"),
     include_str!("../migrations/sqlite/0005_hardship.sql"),
     include_str!("../migrations/sqlite/0006_legal.sql"),
+    include_str!("../migrations/sqlite/0007_documents.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -53,6 +54,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0004_credit.sql"),
     include_str!("../migrations/postgres/0005_hardship.sql"),
     include_str!("../migrations/postgres/0006_legal.sql"),
+    include_str!("../migrations/postgres/0007_documents.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

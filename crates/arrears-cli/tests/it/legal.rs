@@ -46,9 +46,9 @@ fn a_claim_and_a_case_on_a_book() {
     env.rejected(&["legal", "keygen", "--out", key.to_str().unwrap()], &["is never overwritten"]);
     let zip = env.dir.join("L1-evidence.zip");
     let out = env.ok(&["legal", "bundle", "--loan", "L1", "--out", zip.to_str().unwrap(), "--key", key.to_str().unwrap()]);
-    assert!(out.contains("8 files"), "{out}");
+    assert!(out.contains("9 files with index.pdf"), "{out}");
     let out = env.ok(&["legal", "verify", zip.to_str().unwrap(), "--public-key", &public]);
-    assert!(out.contains("genuine; 8 files of loan L1 (2026-03-21)"), "{out}");
+    assert!(out.contains("genuine; 9 files of loan L1 (2026-03-21)"), "{out}");
     let mut bytes = std::fs::read(&zip).unwrap();
     let at = bytes.len() / 3;
     bytes[at] ^= 0x20;
@@ -87,4 +87,64 @@ fn a_paid_off_loan_gets_a_settlement_certificate_anyone_can_verify() {
     // A repayment certificate for a loan still owing.
     let out = env.ok(&["certificate", "issue", "--loan", "L1", "--kind", "repayment", "--by", "officer"]);
     assert!(out.contains("payments totalling 0.00 CNY were received on loan L1"), "{out}");
+}
+
+#[test]
+fn letters_and_a_complaint_as_pdf_are_kept_and_bundled() {
+    let env = Env::sqlite();
+    env.three_loan_book();
+    // L1 has paid nothing since 2026-02-15: late on 2026-03-21.
+    let letter = env.dir.join("L1-demand.pdf");
+    let out = env.ok(&["legal", "letter", "--loan", "L1", "--by", "officer", "--out", letter.to_str().unwrap()]);
+    assert!(
+        out.starts_with("demand-letter (zh, 1 page) written to ") && out.contains("document-1-demand-letter-zh.pdf"),
+        "{out}"
+    );
+    assert!(std::fs::read(&letter).unwrap().starts_with(b"%PDF-"));
+    let pdf = env.dir.join("x.pdf");
+    let pdf = pdf.to_str().unwrap();
+    env.rejected(
+        &["legal", "letter", "--loan", "L1", "--kind", "threat", "--by", "o", "--out", pdf],
+        &["--kind: `threat` is not demand or lawyer"],
+    );
+    env.rejected(
+        &["legal", "letter", "--loan", "L1", "--lang", "fr", "--by", "o", "--out", pdf],
+        &["--lang: `fr` is not zh or en"],
+    );
+    env.rejected(&["legal", "letter", "--loan", "L9", "--by", "o", "--out", pdf], &["L9"]);
+    env.rejected(
+        &["legal", "complaint", "--loan", "L1", "--by", "o", "--out", pdf],
+        &["L1 has no open legal case: open one first"],
+    );
+    assert!(!std::path::Path::new(pdf).exists(), "a refused document writes nothing");
+    env.ok(&["legal", "case", "open", "--loan", "L1", "--by", "legal-officer"]);
+    let out =
+        env.ok(&["legal", "complaint", "--loan", "L1", "--lang", "en", "--procedure", "summary", "--by", "o", "--out", pdf]);
+    assert!(out.starts_with("complaint (en, "), "{out}");
+    let out = env.ok(&["legal", "documents", "--loan", "L1"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("document-1-demand-letter-zh.pdf") && lines[0].contains("case -"), "{out}");
+    assert!(lines[1].starts_with("document-2-complaint-en.pdf") && lines[1].contains("case 1"), "{out}");
+    let key = env.dir.join("k");
+    env.ok(&["legal", "keygen", "--out", key.to_str().unwrap()]);
+    let zip = env.dir.join("b.zip");
+    let out = env.ok(&["legal", "bundle", "--loan", "L1", "--out", zip.to_str().unwrap(), "--key", key.to_str().unwrap()]);
+    assert!(out.contains("11 files with index.pdf"), "{out}");
+}
+
+#[test]
+fn a_certificate_as_pdf_with_its_qr_code() {
+    let env = Env::sqlite();
+    env.three_loan_book();
+    let out = env.ok(&["certificate", "issue", "--loan", "L1", "--kind", "repayment", "--by", "officer"]);
+    let code = out.lines().next().unwrap().rsplit(' ').next().unwrap().to_owned();
+    let pdf = env.dir.join("cert.pdf");
+    let out = env.ok(&["certificate", "pdf", &code, "--lang", "en", "--out", pdf.to_str().unwrap()]);
+    assert_eq!(out, format!("repayment certificate {code} written to {}\n", pdf.display()));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    let url = format!("http://127.0.0.1:8080/verify/{code}");
+    let out = env.ok(&["certificate", "verify", &url]);
+    assert!(out.starts_with("genuine: a repayment certificate"), "{out}");
+    env.rejected(&["certificate", "pdf", "0000-0000-0000-0000", "--out", pdf.to_str().unwrap()], &["certificate"]);
 }
