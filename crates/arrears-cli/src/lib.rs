@@ -246,6 +246,12 @@ enum Command {
         #[arg(long)]
         no_collect: bool,
     },
+    /// Serve over HTTP: /healthz, /metrics, the public check of certificates (/verify/CODE,
+    /// the address their QR code holds) and the JSON API under /api/v1. Ctrl-C stops it.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
     /// Measure throughput (see BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -431,6 +437,15 @@ pub fn run(cli: Cli) -> Result<()> {
             run_demo(db, loans, days, seed, &start, keep, desk.as_ref())?
         }
         Command::Bench { what } => bench::run(db, what)?,
+        Command::Serve { listen } => {
+            let listen = listen.parse().with_context(|| format!("--listen: `{listen}` is not an address and port"))?;
+            let lender = desk::load_config(cli.config.as_deref())?.lender;
+            let server = arrears_server::Server::start(arrears_server::Options { db: db.to_owned(), listen, lender })?;
+            println!("serving {} on http://{} (Ctrl-C stops)", arrears_store::conn::redact(db), server.addr);
+            println!("  http://{}/verify        the public check of certificates", server.addr);
+            println!("  http://{}/api/v1/openapi.json", server.addr);
+            server.run_until_signalled()?;
+        }
         Command::Risk { what } => risk::run(db, cli.risk_model.as_deref(), what)?,
     }
     Ok(())

@@ -148,3 +148,11 @@ fn a_certificate_as_pdf_with_its_qr_code() {
     assert!(out.starts_with("genuine: a repayment certificate"), "{out}");
     env.rejected(&["certificate", "pdf", "0000-0000-0000-0000", "--out", pdf.to_str().unwrap()], &["certificate"]);
 }
+
+#[test]
+fn serve_refuses_a_bad_address_and_a_database_it_cannot_open() {
+    let args = ["serve", "--listen", "everywhere"];
+    assert_rejected(&run(&args), &args, &["--listen: `everywhere` is not an address and port"]);
+    let env = Env::sqlite();
+    env.rejected(&["serve", "--listen", "127.0.0.1:0"], &["init"]);
+}

@@ -1,0 +1,198 @@
+//! The HTTP server of Arrears (`arrears serve`): `/healthz`, Prometheus `/metrics`, the public
+//! check of certificates (`/verify/CODE`, the address their QR code holds), and the versioned
+//! JSON API under `/api/v1` with its OpenAPI document.
+//!
+//! The store is blocking (SQLite or PostgreSQL through their own clients), so every handler
+//! borrows a connection from a small pool and works on a blocking thread; the async runtime only
+//! carries HTTP. Request logs name the route's pattern (`/verify/{code}`), never the path a
+//! client sent, so no code, loan number or phone reaches a log. Ctrl-C or SIGTERM stops the
+//! server after the requests in flight.
+
+mod api;
+mod metrics;
+mod pages;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use arrears_store::Store;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+/// What the server needs to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The database, as the CLI's `--db`.
+    pub db: String,
+    pub listen: SocketAddr,
+    /// The lender, for the pages' wording.
+    pub lender: arrears_collect::Lender,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("the server stopped: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    App(#[from] arrears_app::AppError),
+}
+
+/// Shared by every request.
+#[derive(Debug)]
+struct Shared {
+    db: String,
+    lender: arrears_collect::Lender,
+    /// Idle connections, reused; a request that finds none opens one.
+    pool: Mutex<Vec<Store>>,
+    metrics: metrics::Metrics,
+}
+
+/// At most this many idle connections are kept.
+const POOL: usize = 8;
+
+impl Shared {
+    /// Runs `work` with a connection on a blocking thread.
+    async fn with_store<T, F>(self: &Arc<Self>, work: F) -> Result<T, arrears_app::AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, arrears_app::AppError> + Send + 'static,
+    {
+        let shared = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let idle = shared.pool.lock().expect("pool").pop();
+            let mut store = match idle {
+                Some(store) => store,
+                None => arrears_app::open(&shared.db)?,
+            };
+            let result = work(&mut store);
+            let mut pool = shared.pool.lock().expect("pool");
+            if pool.len() < POOL {
+                pool.push(store);
+            }
+            result
+        })
+        .await
+        .unwrap_or_else(|e| Err(arrears_app::AppError::Io(format!("a request's work failed: {e}"))))
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics::scrape))
+        .route("/verify", get(pages::verify_form))
+        .route("/verify/{code}", get(pages::verify))
+        .route("/assets/style.css", get(pages::style))
+        .nest("/api/v1", api::routes())
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), observe))
+        .with_state(shared)
+}
+
+/// Counts and times every request by route and status, and logs it with the route's pattern.
+async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().map_or("(unmatched)", |m| m.as_str()).to_owned();
+    let response = next.run(request).await;
+    let took = started.elapsed();
+    shared.metrics.record(&route, response.status().as_u16(), took);
+    eprintln!("{method} {route} {} {:.1} ms", response.status().as_u16(), took.as_secs_f64() * 1000.0);
+    response
+}
+
+/// 200 when the database answers at the schema this build knows.
+async fn health(State(shared): State<Arc<Shared>>) -> (axum::http::StatusCode, &'static str) {
+    match shared.with_store(|store| Ok(store.read(|tx| tx.business_date())?)).await {
+        Ok(_) => (axum::http::StatusCode::OK, "ok\n"),
+        Err(_) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "the database does not answer\n"),
+    }
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), ServerError>>>,
+}
+
+impl Server {
+    /// Starts serving on its own threads (port 0 picks a free one: see `addr`). The database is
+    /// opened once first, so a wrong URL or schema is an error here, not on the first request.
+    pub fn start(options: Options) -> Result<Server, ServerError> {
+        let store = arrears_app::open(&options.db)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(options.listen))
+            .map_err(|source| ServerError::Listen { addr: options.listen, source })?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            db: options.db,
+            lender: options.lender,
+            pool: Mutex::new(vec![store]),
+            metrics: metrics::Metrics::default(),
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            runtime.block_on(async move {
+                axum::serve(listener, router(shared))
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .map_err(ServerError::Io)
+            })
+        });
+        Ok(Server { addr, stop: Some(stop), thread: Some(thread) })
+    }
+
+    /// Stops taking connections, finishes the requests in flight, and returns.
+    pub fn stop(mut self) -> Result<(), ServerError> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take() {
+            Some(thread) => thread.join().unwrap_or_else(|_| Err(ServerError::Io(std::io::Error::other("the server panicked")))),
+            None => Ok(()),
+        }
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then stops gracefully.
+    pub fn run_until_signalled(self) -> Result<(), ServerError> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        runtime.block_on(async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            #[cfg(not(unix))]
+            ctrl_c.await?;
+            Ok::<_, std::io::Error>(())
+        })?;
+        eprintln!("stopping: finishing the requests in flight");
+        self.stop()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}

@@ -1,0 +1,235 @@
+//! The public pages, in Chinese (the default) and English: the home page and the check of a
+//! certificate by its verification code. The check says whether the certificate is genuine,
+//! for which loan and what it certifies, and nothing else about the borrower.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::Shared;
+
+/// The language of a page: `?lang=` first, then the browser's Accept-Language, else Chinese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn of(query: &HashMap<String, String>, headers: &HeaderMap) -> Lang {
+        match query.get("lang").map(String::as_str) {
+            Some("en") => Lang::En,
+            Some("zh" | "zh-CN") => Lang::Zh,
+            _ => {
+                let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+                if accept.trim_start().to_ascii_lowercase().starts_with("en") {
+                    Lang::En
+                } else {
+                    Lang::Zh
+                }
+            }
+        }
+    }
+
+    /// The text in this language.
+    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// Text made safe to place in HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole page around `body` (already HTML), with the switch to the other language.
+fn page(lang: Lang, lender: &str, title: &str, here: &str, body: &str) -> Html<String> {
+    let (html_lang, other, other_label) = match lang {
+        Lang::Zh => ("zh-CN", "en", "English"),
+        Lang::En => ("en", "zh", "中文"),
+    };
+    Html(format!(
+        "<!doctype html>\n<html lang=\"{html_lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · {lender}</title><link rel=\"stylesheet\" href=\"/assets/style.css\"></head>\
+         <body><header><strong>{lender}</strong><a href=\"{here}?lang={other}\" lang=\"{other}\">{other_label}</a></header>\
+         <main><h1>{title}</h1>{body}</main><footer>Arrears</footer></body></html>\n",
+        title = escape(title),
+        lender = escape(lender),
+        here = escape(here),
+    ))
+}
+
+fn lender(shared: &Shared, lang: Lang) -> &str {
+    lang.t(&shared.lender.name_zh, &shared.lender.name_en)
+}
+
+pub async fn home(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Html<String> {
+    let lang = Lang::of(&q, &headers);
+    let body = format!(
+        "<div class=\"card\"><p>{}</p><p><a href=\"/verify?lang={}\">{}</a></p></div>",
+        lang.t("还款证明、结清证明的真伪可在此核验。", "Repayment and settlement certificates can be checked here."),
+        if lang == Lang::En { "en" } else { "zh" },
+        lang.t("核验证明 →", "Check a certificate →"),
+    );
+    page(lang, lender(&shared, lang), lang.t("借后服务", "Loan services"), "/", &body)
+}
+
+fn form(lang: Lang, code: &str) -> String {
+    format!(
+        "<form method=\"get\" action=\"/verify\"><input type=\"hidden\" name=\"lang\" value=\"{}\">\
+         <input type=\"text\" name=\"code\" value=\"{}\" placeholder=\"XXXX-XXXX-XXXX-XXXX\" autocomplete=\"off\" \
+         aria-label=\"{}\"><button type=\"submit\">{}</button></form>",
+        if lang == Lang::En { "en" } else { "zh" },
+        escape(code),
+        lang.t("验证码", "Verification code"),
+        lang.t("核验", "Check"),
+    )
+}
+
+/// `/verify`: the form, or with `?code=` the check.
+pub async fn verify_form(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    match q.get("code").filter(|c| !c.trim().is_empty()) {
+        Some(code) => check(shared, Lang::of(&q, &headers), code.clone()).await,
+        None => {
+            let lang = Lang::of(&q, &headers);
+            let body = format!(
+                "<div class=\"card\"><p>{}</p>{}</div>",
+                lang.t(
+                    "请输入证明上的16位验证码，或用手机扫描证明上的二维码。",
+                    "Enter the 16-character verification code printed on the certificate, or scan its QR code."
+                ),
+                form(lang, "")
+            );
+            page(lang, lender(&shared, lang), lang.t("核验证明", "Check a certificate"), "/verify", &body).into_response()
+        }
+    }
+}
+
+/// `/verify/CODE`: the address a certificate's QR code holds.
+pub async fn verify(
+    State(shared): State<Arc<Shared>>,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    check(shared, Lang::of(&q, &headers), code).await
+}
+
+async fn check(shared: Arc<Shared>, lang: Lang, code: String) -> Response {
+    let wanted = code.clone();
+    let found = shared.with_store(move |store| arrears_app::certificates::verify(store, &wanted)).await;
+    let here = format!("/verify/{}", code.trim());
+    let title = lang.t("核验证明", "Check a certificate");
+    match found {
+        Ok(Some(c)) => {
+            let kind = match c.kind.as_str() {
+                "settlement" => lang.t("结清证明", "settlement certificate"),
+                _ => lang.t("还款证明", "repayment certificate"),
+            };
+            let words = lang.t(&c.statement.words_zh, &c.statement.words_en);
+            let body = format!(
+                "<div class=\"card\"><p class=\"ok\">✓ {}</p><p>{}</p><dl>\
+                 <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl></div>",
+                escape(&match lang {
+                    Lang::Zh => format!("真实有效：这是{}出具的{kind}。", lender(&shared, lang)),
+                    Lang::En => format!("Genuine: a {kind} issued by {}.", lender(&shared, lang)),
+                }),
+                escape(words),
+                lang.t("验证码", "Verification code"),
+                escape(&c.code),
+                lang.t("出具日期", "Issued on"),
+                c.issued_on,
+                lang.t("借款编号", "Loan"),
+                escape(&c.statement.loan),
+                lang.t("证明类型", "Kind"),
+                escape(kind),
+            );
+            page(lang, lender(&shared, lang), title, &here, &body).into_response()
+        }
+        Ok(None) => {
+            let body = format!(
+                "<div class=\"card\"><p class=\"bad\">✗ {}</p><p>{}</p>{}</div>",
+                lang.t("未找到该验证码对应的证明。", "No certificate was issued with this code."),
+                lang.t(
+                    "请核对验证码是否输入正确；如仍无法核验，该证明可能不是真实的，请联系出具机构。",
+                    "Check that the code was typed correctly. If it still does not verify, the certificate may not be genuine: ask the lender who issued it."
+                ),
+                form(lang, &code)
+            );
+            (StatusCode::NOT_FOUND, page(lang, lender(&shared, lang), title, &here, &body)).into_response()
+        }
+        Err(e) => {
+            eprintln!("certificate check failed: {e}");
+            let body = format!(
+                "<div class=\"card\"><p class=\"bad\">{}</p></div>",
+                lang.t("暂时无法核验，请稍后再试。", "The check cannot be made just now; please try again later.")
+            );
+            (StatusCode::SERVICE_UNAVAILABLE, page(lang, lender(&shared, lang), title, &here, &body)).into_response()
+        }
+    }
+}
+
+pub async fn style() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../assets/style.css"),
+    )
+}
+
+pub async fn not_found(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let body = format!("<div class=\"card\"><p><a href=\"/\">{}</a></p></div>", lang.t("返回首页", "Home"));
+    (StatusCode::NOT_FOUND, page(lang, lender(&shared, lang), lang.t("页面不存在", "Page not found"), "/", &body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_for_html() {
+        assert_eq!(escape("<script>\"a\" & 'b'</script>"), "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;");
+        assert_eq!(escape("王芳"), "王芳");
+    }
+
+    #[test]
+    fn the_language_is_asked_for_then_the_browsers_then_chinese() {
+        let mut headers = HeaderMap::new();
+        let none = HashMap::new();
+        assert_eq!(Lang::of(&none, &headers), Lang::Zh);
+        headers.insert(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9".parse().unwrap());
+        assert_eq!(Lang::of(&none, &headers), Lang::En);
+        let zh = HashMap::from([("lang".to_owned(), "zh".to_owned())]);
+        assert_eq!(Lang::of(&zh, &headers), Lang::Zh);
+    }
+}
