@@ -3,6 +3,7 @@
 //!
 //! Each use case runs in one transaction and either commits all it changed or nothing.
 
+pub mod auth;
 pub mod book;
 pub mod borrowers;
 pub mod bureau;

@@ -213,12 +213,35 @@ pub enum StaffWhat {
         #[arg(long)]
         role: String,
     },
+    /// Set the web login password of a member of staff: read from ARREARS_PASSWORD or the
+    /// first line of standard input (never an argument, which others can see). Ends their
+    /// sessions.
+    Password {
+        name: String,
+        #[arg(long)]
+        by: String,
+    },
 }
 
 pub fn staff(db: &str, what: StaffWhat) -> Result<()> {
-    let StaffWhat::Add { name, role } = what;
     let mut store = arrears_app::open(db)?;
-    hardship::add_staff(&mut store, &name, &role)?;
-    println!("{name} is {role}");
+    match what {
+        StaffWhat::Add { name, role } => {
+            hardship::add_staff(&mut store, &name, &role)?;
+            println!("{name} is {role}");
+        }
+        StaffWhat::Password { name, by } => {
+            let password = match std::env::var("ARREARS_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            arrears_app::auth::set_password(&mut store, &name, &password, &by)?;
+            println!("{name}'s password is set; their sessions were ended");
+        }
+    }
     Ok(())
 }

@@ -251,6 +251,9 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Mark cookies Secure: for a server reached over TLS (through a proxy).
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Measure throughput (see BENCHMARKS.md).
     Bench {
@@ -437,12 +440,14 @@ pub fn run(cli: Cli) -> Result<()> {
             run_demo(db, loans, days, seed, &start, keep, desk.as_ref())?
         }
         Command::Bench { what } => bench::run(db, what)?,
-        Command::Serve { listen } => {
+        Command::Serve { listen, secure_cookies } => {
             let listen = listen.parse().with_context(|| format!("--listen: `{listen}` is not an address and port"))?;
             let lender = desk::load_config(cli.config.as_deref())?.lender;
-            let server = arrears_server::Server::start(arrears_server::Options { db: db.to_owned(), listen, lender })?;
+            let server =
+                arrears_server::Server::start(arrears_server::Options { db: db.to_owned(), listen, lender, secure_cookies })?;
             println!("serving {} on http://{} (Ctrl-C stops)", arrears_store::conn::redact(db), server.addr);
             println!("  http://{}/verify        the public check of certificates", server.addr);
+            println!("  http://{}/login         staff login (arrears staff password NAME sets a password)", server.addr);
             println!("  http://{}/api/v1/openapi.json", server.addr);
             server.run_until_signalled()?;
         }

@@ -1,6 +1,7 @@
 //! The HTTP server of Arrears (`arrears serve`): `/healthz`, Prometheus `/metrics`, the public
 //! check of certificates (`/verify/CODE`, the address their QR code holds), and the versioned
-//! JSON API under `/api/v1` with its OpenAPI document.
+//! JSON API under `/api/v1` with its OpenAPI document; staff login (`/login`) and the console
+//! (`/console`).
 //!
 //! The store is blocking (SQLite or PostgreSQL through their own clients), so every handler
 //! borrows a connection from a small pool and works on a blocking thread; the async runtime only
@@ -9,6 +10,7 @@
 //! server after the requests in flight.
 
 mod api;
+mod console;
 mod metrics;
 mod pages;
 
@@ -31,6 +33,8 @@ pub struct Options {
     pub listen: SocketAddr,
     /// The lender, for the pages' wording.
     pub lender: arrears_collect::Lender,
+    /// Mark cookies Secure (the server is reached over TLS, through a proxy).
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +55,8 @@ struct Shared {
     /// Idle connections, reused; a request that finds none opens one.
     pool: Mutex<Vec<Store>>,
     metrics: metrics::Metrics,
+    limiter: console::Limiter,
+    secure_cookies: bool,
 }
 
 /// At most this many idle connections are kept.
@@ -90,6 +96,9 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/verify", get(pages::verify_form))
         .route("/verify/{code}", get(pages::verify))
         .route("/assets/style.css", get(pages::style))
+        .route("/login", get(console::login_form).post(console::login))
+        .route("/logout", axum::routing::post(console::logout))
+        .route("/console", get(console::console))
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), observe))
@@ -101,8 +110,17 @@ async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: Next
     let started = Instant::now();
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().map_or("(unmatched)", |m| m.as_str()).to_owned();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     let took = started.elapsed();
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        ("content-security-policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"),
+    ] {
+        headers.insert(name, axum::http::HeaderValue::from_static(value));
+    }
     shared.metrics.record(&route, response.status().as_u16(), took);
     eprintln!("{method} {route} {} {:.1} ms", response.status().as_u16(), took.as_secs_f64() * 1000.0);
     response
@@ -139,11 +157,13 @@ impl Server {
             lender: options.lender,
             pool: Mutex::new(vec![store]),
             metrics: metrics::Metrics::default(),
+            limiter: console::Limiter::default(),
+            secure_cookies: options.secure_cookies,
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
-                axum::serve(listener, router(shared))
+                axum::serve(listener, router(shared).into_make_service_with_connect_info::<SocketAddr>())
                     .with_graceful_shutdown(async move {
                         let _ = stopped.await;
                     })

@@ -34,6 +34,13 @@ impl Lang {
         }
     }
 
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
     /// The text in this language.
     pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
@@ -60,7 +67,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// A whole page around `body` (already HTML), with the switch to the other language.
-fn page(lang: Lang, lender: &str, title: &str, here: &str, body: &str) -> Html<String> {
+pub(crate) fn page(lang: Lang, lender: &str, title: &str, here: &str, body: &str) -> Html<String> {
     let (html_lang, other, other_label) = match lang {
         Lang::Zh => ("zh-CN", "en", "English"),
         Lang::En => ("en", "zh", "中文"),
@@ -77,7 +84,7 @@ fn page(lang: Lang, lender: &str, title: &str, here: &str, body: &str) -> Html<S
     ))
 }
 
-fn lender(shared: &Shared, lang: Lang) -> &str {
+pub(crate) fn lender(shared: &Shared, lang: Lang) -> &str {
     lang.t(&shared.lender.name_zh, &shared.lender.name_en)
 }
 
@@ -88,10 +95,12 @@ pub async fn home(
 ) -> Html<String> {
     let lang = Lang::of(&q, &headers);
     let body = format!(
-        "<div class=\"card\"><p>{}</p><p><a href=\"/verify?lang={}\">{}</a></p></div>",
+        "<div class=\"card\"><p>{}</p><p><a href=\"/verify?lang={}\">{}</a></p><p><a href=\"/login?lang={}\">{}</a></p></div>",
         lang.t("还款证明、结清证明的真伪可在此核验。", "Repayment and settlement certificates can be checked here."),
-        if lang == Lang::En { "en" } else { "zh" },
+        lang.code(),
         lang.t("核验证明 →", "Check a certificate →"),
+        lang.code(),
+        lang.t("员工登录 →", "Staff login →"),
     );
     page(lang, lender(&shared, lang), lang.t("借后服务", "Loan services"), "/", &body)
 }
@@ -101,7 +110,7 @@ fn form(lang: Lang, code: &str) -> String {
         "<form method=\"get\" action=\"/verify\"><input type=\"hidden\" name=\"lang\" value=\"{}\">\
          <input type=\"text\" name=\"code\" value=\"{}\" placeholder=\"XXXX-XXXX-XXXX-XXXX\" autocomplete=\"off\" \
          aria-label=\"{}\"><button type=\"submit\">{}</button></form>",
-        if lang == Lang::En { "en" } else { "zh" },
+        lang.code(),
         escape(code),
         lang.t("验证码", "Verification code"),
         lang.t("核验", "Check"),

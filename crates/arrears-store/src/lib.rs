@@ -12,6 +12,7 @@ pub mod conn;
 pub mod credit;
 pub mod hardship;
 pub mod legal;
+pub mod logins;
 pub mod risk;
 
 use std::fmt::Write as _;
@@ -29,10 +30,11 @@ use conn::{Conn, PgConn, Row, SqliteConn};
 pub use credit::{ComplaintRow, DisputeRow, Identity, NewComplaint, WriteOffRow};
 pub use hardship::{HardshipRow, NewHardship};
 pub use legal::{CaseRow, CaseStep, DocumentRow};
+pub use logins::SessionRow;
 pub use risk::{MonthRow, MonthTotal, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 /// The schema version that added `loans.reference_due`, filled in for existing loans by code.
 const REFERENCE_DUE_VERSION: i64 = 2;
 /// Rows per multi-row INSERT: below SQLite's and PostgreSQL's parameter limits for every table.
@@ -46,6 +48,7 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0005_hardship.sql"),
     include_str!("../migrations/sqlite/0006_legal.sql"),
     include_str!("../migrations/sqlite/0007_documents.sql"),
+    include_str!("../migrations/sqlite/0008_logins.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -55,6 +58,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0005_hardship.sql"),
     include_str!("../migrations/postgres/0006_legal.sql"),
     include_str!("../migrations/postgres/0007_documents.sql"),
+    include_str!("../migrations/postgres/0008_logins.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -55,3 +55,12 @@ fn relief(env: &Env) {
     let view = env.json(&["loan", "show", "L1", "--format", "json"]);
     assert_eq!(view["dpd"], 0, "the plan cured the loan");
 }
+
+#[test]
+fn a_staff_password_is_never_an_argument_and_never_short() {
+    let env = Env::sqlite();
+    env.three_loan_book();
+    env.ok(&["staff", "add", "wang", "--role", "agent"]);
+    // Standard input is empty here: no password was given.
+    env.rejected(&["staff", "password", "wang", "--by", "admin"], &["password: 12 to 200 characters (0 given)"]);
+}

@@ -20,8 +20,8 @@ impl Drop for Book {
 }
 
 /// A book with one loan paid off, and its settlement certificate's code.
-fn book_with_a_certificate() -> (Book, String) {
-    let path = std::env::temp_dir().join(format!("arrears-server-{}.db", std::process::id()));
+fn book_with_a_certificate(name: &str) -> (Book, String) {
+    let path = std::env::temp_dir().join(format!("arrears-server-{}-{name}.db", std::process::id()));
     let book = Book { url: format!("sqlite://{}", path.display()), path };
     let (mut store, _) = arrears_app::init(&book.url).unwrap();
     let tape = "loan_no,borrower_id,product,principal,annual_rate,term_months,method,start_date\n\
@@ -35,8 +35,12 @@ fn book_with_a_certificate() -> (Book, String) {
     (book, code)
 }
 
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into()
+}
+
 fn get(base: &str, path: &str, accept_language: Option<&str>) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent = agent();
     let mut request = agent.get(&format!("{base}{path}"));
     if let Some(lang) = accept_language {
         request = request.header("Accept-Language", lang);
@@ -48,11 +52,12 @@ fn get(base: &str, path: &str, accept_language: Option<&str>) -> (u16, String) {
 
 #[test]
 fn the_public_check_of_a_certificate_over_http() {
-    let (book, code) = book_with_a_certificate();
+    let (book, code) = book_with_a_certificate("verify");
     let server = Server::start(Options {
         db: book.url.clone(),
         listen: "127.0.0.1:0".parse().unwrap(),
         lender: arrears_collect::Lender::default(),
+        secure_cookies: false,
     })
     .unwrap();
     let base = format!("http://{}", server.addr);
@@ -125,7 +130,133 @@ fn a_server_on_a_missing_database_does_not_start() {
         db: "sqlite:///nonexistent-dir/none.db".into(),
         listen: "127.0.0.1:0".parse().unwrap(),
         lender: arrears_collect::Lender::default(),
+        secure_cookies: false,
     })
     .unwrap_err();
     assert!(!err.to_string().is_empty());
+}
+
+/// What a response said: status, the Set-Cookie and Location headers, the body.
+struct Answer {
+    status: u16,
+    cookies: Vec<String>,
+    location: String,
+    retry_after: String,
+    frame_options: String,
+    body: String,
+}
+
+fn send(base: &str, method: &str, path: &str, cookie: &str, form: &str) -> Answer {
+    let agent = agent();
+    let url = format!("{base}{path}");
+    let mut response = if method == "POST" {
+        agent
+            .post(&url)
+            .header("Cookie", cookie)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(form.as_bytes())
+            .unwrap()
+    } else {
+        agent.get(&url).header("Cookie", cookie).call().unwrap()
+    };
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let (location, retry_after, frame_options) = (header("location"), header("retry-after"), header("x-frame-options"));
+    let cookies = response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect();
+    Answer {
+        status: response.status().as_u16(),
+        cookies,
+        location,
+        retry_after,
+        frame_options,
+        body: response.body_mut().read_to_string().unwrap(),
+    }
+}
+
+/// The value of cookie `name` among Set-Cookie headers.
+fn cookie_value(cookies: &[String], name: &str) -> String {
+    cookies
+        .iter()
+        .find_map(|c| c.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap().to_owned()))
+        .unwrap_or_else(|| panic!("no {name} in {cookies:?}"))
+}
+
+/// The hidden csrf field of a page.
+fn csrf_field(page: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let at = page.find(marker).unwrap_or_else(|| panic!("no csrf field in {page}")) + marker.len();
+    page[at..at + page[at..].find('"').unwrap()].to_owned()
+}
+
+#[test]
+fn staff_log_in_with_csrf_a_rate_limit_and_log_out() {
+    let (book, _) = book_with_a_certificate("login");
+    let mut store = arrears_app::open(&book.url).unwrap();
+    arrears_app::hardship::add_staff(&mut store, "wang", "agent").unwrap();
+    arrears_app::hardship::add_staff(&mut store, "li", "supervisor").unwrap();
+    arrears_app::auth::set_password(&mut store, "wang", "correct-horse-battery", "admin").unwrap();
+    arrears_app::auth::set_password(&mut store, "li", "another-long-passphrase", "admin").unwrap();
+    let err = arrears_app::auth::set_password(&mut store, "li", "short", "admin").unwrap_err();
+    assert!(err.to_string().starts_with("password: 12 to 200 characters"), "{err}");
+    let server = Server::start(Options {
+        db: book.url.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        lender: arrears_collect::Lender::default(),
+        secure_cookies: false,
+    })
+    .unwrap();
+    let base = format!("http://{}", server.addr);
+
+    // No session: the console sends to the login page.
+    let a = send(&base, "GET", "/console", "", "");
+    assert_eq!((a.status, a.location.as_str(), a.frame_options.as_str()), (303, "/login?lang=zh", "DENY"));
+
+    // The login form sets its CSRF cookie; a post without it, or with another token, is refused.
+    let form = send(&base, "GET", "/login", "", "");
+    let login_csrf = cookie_value(&form.cookies, "arrears_login_csrf");
+    assert_eq!(csrf_field(&form.body), login_csrf);
+    assert!(form.cookies[0].contains("HttpOnly") && form.cookies[0].contains("SameSite=Strict"), "{:?}", form.cookies);
+    let good = format!("csrf={login_csrf}&name=wang&password=correct-horse-battery");
+    assert_eq!(send(&base, "POST", "/login", "", &good).status, 403, "no cookie");
+    let jar = format!("arrears_login_csrf={login_csrf}");
+    assert_eq!(send(&base, "POST", "/login", &jar, "csrf=0000&name=wang&password=correct-horse-battery").status, 403);
+
+    // Five wrong passwords, then even the right one waits.
+    for _ in 0..5 {
+        let a = send(&base, "POST", "/login", &jar, &format!("csrf={login_csrf}&name=wang&password=wrong-password-1"));
+        assert!(a.status == 401 && a.body.contains("用户名或密码不正确"), "{}", a.body);
+    }
+    let a = send(&base, "POST", "/login", &jar, &good);
+    assert_eq!(a.status, 429);
+    assert!(a.retry_after.parse::<u64>().unwrap() > 800, "{}", a.retry_after);
+    let a = send(&base, "POST", "/login", &jar, &format!("csrf={login_csrf}&name=nobody&password=correct-horse-battery"));
+    assert_eq!(a.status, 401, "an unknown name is answered as a wrong password");
+
+    // Another member logs in: a session cookie, and the console.
+    let a = send(&base, "POST", "/login?lang=en", &jar, &format!("csrf={login_csrf}&name=li&password=another-long-passphrase"));
+    assert_eq!((a.status, a.location.as_str()), (303, "/console?lang=en"));
+    let token = cookie_value(&a.cookies, "arrears_session");
+    assert_eq!(token.len(), 64);
+    let set = a.cookies.iter().find(|c| c.starts_with("arrears_session=")).unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Max-Age=28800"), "{set}");
+    let session = format!("arrears_session={token}");
+    let console = send(&base, "GET", "/console?lang=en", &session, "");
+    assert_eq!(console.status, 200, "{}", console.body);
+    assert!(console.body.contains("<strong>li</strong> (supervisor)") && console.body.contains("paid-off"), "{}", console.body);
+    let csrf = csrf_field(&console.body);
+    assert_ne!(csrf, login_csrf);
+    assert_eq!(send(&base, "GET", "/console", "arrears_session=00", "").status, 303, "a made-up token is no session");
+
+    // Logging out needs the session's CSRF token, and ends the session.
+    assert_eq!(send(&base, "POST", "/logout", &session, "csrf=nope").status, 403);
+    let a = send(&base, "POST", "/logout", &session, &format!("csrf={csrf}"));
+    assert_eq!((a.status, cookie_value(&a.cookies, "arrears_session").as_str()), (303, ""));
+    assert_eq!(send(&base, "GET", "/console", &session, "").status, 303, "the session ended");
+
+    // A new password ends the member's sessions.
+    let a = send(&base, "POST", "/login", &jar, &format!("csrf={login_csrf}&name=li&password=another-long-passphrase"));
+    let session = format!("arrears_session={}", cookie_value(&a.cookies, "arrears_session"));
+    assert_eq!(send(&base, "GET", "/console", &session, "").status, 200);
+    arrears_app::auth::set_password(&mut store, "li", "a-third-long-passphrase", "admin").unwrap();
+    assert_eq!(send(&base, "GET", "/console", &session, "").status, 303);
+    server.stop().unwrap();
 }

@@ -1,0 +1,108 @@
+//! Logins for the web application: staff passwords, hashed with Argon2id (never stored or
+//! logged as typed), and sessions. A session's token is 256 random bits handed to the browser
+//! once; the store keeps only its SHA-256, with the session's own CSRF token, its holder and
+//! role, and when it expires. Time here is the server's clock in seconds, given by the caller:
+//! sessions are not business events.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use arrears_core::Date;
+use arrears_legal::bundle::sha256;
+use arrears_store::{SessionRow, Store};
+use ring::rand::SecureRandom;
+
+use crate::AppError;
+
+/// How long a staff session lasts: a working day.
+pub const STAFF_SESSION_SECONDS: i64 = 8 * 3600;
+/// Passwords are at least this long (NIST SP 800-63B asks for 8; staff reach personal data).
+pub const MIN_PASSWORD: usize = 12;
+
+/// A session just made: the token goes to the browser's cookie, and is not kept.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub row: SessionRow,
+}
+
+/// `n` random bytes as hex.
+pub fn random_hex(n: usize) -> Result<String, AppError> {
+    let mut bytes = vec![0u8; n];
+    ring::rand::SystemRandom::new().fill(&mut bytes).map_err(|_| AppError::Io("no randomness".into()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn hash(password: &str) -> Result<String, AppError> {
+    let mut salt = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut salt).map_err(|_| AppError::Io("no randomness".into()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Io(e.to_string()))?;
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| AppError::Io(e.to_string()))?.to_string())
+}
+
+/// Sets the password of a member of staff (already on the staff list) and ends their
+/// sessions; audited without the password.
+pub fn set_password(store: &mut Store, name: &str, password: &str, by: &str) -> Result<(), AppError> {
+    let length = password.chars().count();
+    if !(MIN_PASSWORD..=200).contains(&length) {
+        return Err(AppError::invalid("password", format!("{MIN_PASSWORD} to 200 characters ({length} given)")));
+    }
+    let hashed = hash(password)?;
+    store.transaction(|tx| {
+        if !tx.set_password_hash(name, &hashed)? {
+            return Err(AppError::NotFound { what: "member of staff", id: name.to_owned() });
+        }
+        tx.end_sessions_of("staff", name)?;
+        let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
+        tx.audit(date, by, "password", name, "{}")?;
+        Ok(())
+    })
+}
+
+/// A hash of a password no one has, checked when the name is unknown so that a wrong name
+/// takes as long as a wrong password.
+fn decoy() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash("a password that is never set").unwrap_or_default())
+}
+
+/// A new staff session if `name` has this password; `None` for an unknown name, no password
+/// set, or a wrong one (the caller cannot tell which, nor can anyone timing it).
+pub fn login_staff(store: &mut Store, name: &str, password: &str, now: i64) -> Result<Option<NewSession>, AppError> {
+    let found = store.read(|tx| Ok::<_, AppError>(tx.staff_login(name)?))?;
+    let (role, stored) = match found {
+        Some((role, Some(stored))) => (Some(role), stored),
+        _ => (None, decoy().to_owned()),
+    };
+    let good = PasswordHash::new(&stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+    let Some(role) = role.filter(|_| good) else { return Ok(None) };
+    let token = random_hex(32)?;
+    let row = SessionRow {
+        token_sha256: sha256(token.as_bytes()),
+        kind: "staff".into(),
+        subject: name.to_owned(),
+        role,
+        csrf: random_hex(32)?,
+        created_at: now,
+        expires_at: now + STAFF_SESSION_SECONDS,
+    };
+    store.transaction(|tx| {
+        tx.insert_session(&row)?;
+        let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
+        tx.audit(date, name, "login", name, "{}")?;
+        Ok::<_, AppError>(())
+    })?;
+    Ok(Some(NewSession { token, row }))
+}
+
+/// The live session whose cookie holds `token`.
+pub fn session(store: &mut Store, token: &str, now: i64) -> Result<Option<SessionRow>, AppError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    Ok(store.read(|tx| tx.session(&sha256(token.as_bytes()), now))?)
+}
+
+/// Ends the session whose cookie holds `token` (and sweeps the expired ones).
+pub fn logout(store: &mut Store, token: &str, now: i64) -> Result<(), AppError> {
+    Ok(store.transaction(|tx| tx.end_session(&sha256(token.as_bytes()), now))?)
+}

@@ -1,0 +1,258 @@
+//! Staff login and the console's first page. Passwords are checked by `arrears_app::auth`;
+//! here are the cookies, CSRF and the rate limit.
+//!
+//! - The login form carries a CSRF token that must match a cookie set with the form (double
+//!   submit: another site can post to /login but cannot read or set that cookie).
+//! - A session lives in an HttpOnly, SameSite=Strict cookie (Secure behind TLS: `--secure-cookies`);
+//!   every form of a session carries the session's own CSRF token.
+//! - Failed logins are limited to 5 per name and 20 per client address in 15 minutes; beyond,
+//!   429 with Retry-After, whatever the password.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use crate::pages::{escape, page, Lang};
+use crate::Shared;
+
+const SESSION_COOKIE: &str = "arrears_session";
+const LOGIN_CSRF_COOKIE: &str = "arrears_login_csrf";
+const WINDOW: Duration = Duration::from_secs(15 * 60);
+const PER_NAME: usize = 5;
+const PER_ADDRESS: usize = 20;
+
+/// Failed logins in the last window, by name and by client address.
+#[derive(Debug, Default)]
+pub struct Limiter {
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl Limiter {
+    fn keys(name: &str, addr: &SocketAddr) -> [(String, usize); 2] {
+        [(format!("name:{}", name.trim().to_lowercase()), PER_NAME), (format!("addr:{}", addr.ip()), PER_ADDRESS)]
+    }
+
+    /// Seconds until another try is allowed, if the limit is reached.
+    fn blocked(&self, name: &str, addr: &SocketAddr, now: Instant) -> Option<u64> {
+        let mut failures = self.failures.lock().expect("limiter");
+        Self::keys(name, addr).into_iter().find_map(|(key, limit)| {
+            let list = failures.entry(key).or_default();
+            list.retain(|t| now.duration_since(*t) < WINDOW);
+            (list.len() >= limit).then(|| (WINDOW - now.duration_since(list[0])).as_secs() + 1)
+        })
+    }
+
+    fn failed(&self, name: &str, addr: &SocketAddr, now: Instant) {
+        let mut failures = self.failures.lock().expect("limiter");
+        for (key, _) in Self::keys(name, addr) {
+            failures.entry(key).or_default().push(now);
+        }
+    }
+}
+
+/// The server's clock in seconds, for sessions (not a business date).
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+fn set_cookie(shared: &Shared, name: &str, value: &str, path: &str, max_age: i64) -> HeaderValue {
+    let secure = if shared.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"))
+        .expect("cookie characters")
+}
+
+fn login_page(shared: &Shared, lang: Lang, csrf: &str, name: &str, problem: Option<&str>) -> Html<String> {
+    let problem = problem.map_or(String::new(), |p| format!("<p class=\"bad\">{}</p>", escape(p)));
+    let body = format!(
+        "<div class=\"card\">{problem}<form method=\"post\" action=\"/login?lang={code}\" class=\"stack\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <label>{name_label}<input type=\"text\" name=\"name\" value=\"{name}\" autocomplete=\"username\" required></label>\
+         <label>{password_label}<input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label>\
+         <button type=\"submit\">{submit}</button></form></div>",
+        code = lang.code(),
+        name = escape(name),
+        name_label = lang.t("用户名", "Name"),
+        password_label = lang.t("密码", "Password"),
+        submit = lang.t("登录", "Log in"),
+    );
+    page(lang, crate::pages::lender(shared, lang), lang.t("员工登录", "Staff login"), "/login", &body)
+}
+
+/// `GET /login`: the form, with a fresh CSRF token in it and in its cookie.
+pub async fn login_form(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let Ok(csrf) = arrears_app::auth::random_hex(16) else { return StatusCode::SERVICE_UNAVAILABLE.into_response() };
+    let mut response = login_page(&shared, lang, &csrf, "", None).into_response();
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(&shared, LOGIN_CSRF_COOKIE, &csrf, "/login", 3600));
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /login`.
+pub async fn login(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if expected.is_empty() || expected != form.csrf {
+        return forbidden(&shared, lang);
+    }
+    let started = Instant::now();
+    if let Some(wait) = shared.limiter.blocked(&form.name, &addr, started) {
+        let text = lang.t("登录失败次数过多，请稍后再试。", "Too many failed logins: try again later.");
+        let mut response =
+            (StatusCode::TOO_MANY_REQUESTS, login_page(&shared, lang, expected, &form.name, Some(text)).into_response())
+                .into_response();
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return response;
+    }
+    let (name, password) = (form.name.trim().to_owned(), form.password.clone());
+    let made = shared.with_store(move |store| arrears_app::auth::login_staff(store, &name, &password, now())).await;
+    match made {
+        Ok(Some(session)) => {
+            let mut response = Redirect::to(&format!("/console?lang={}", lang.code())).into_response();
+            let max_age = session.row.expires_at - session.row.created_at;
+            response.headers_mut().append(header::SET_COOKIE, set_cookie(&shared, SESSION_COOKIE, &session.token, "/", max_age));
+            response.headers_mut().append(header::SET_COOKIE, set_cookie(&shared, LOGIN_CSRF_COOKIE, "", "/login", 0));
+            response
+        }
+        Ok(None) => {
+            shared.limiter.failed(&form.name, &addr, started);
+            let text = lang.t("用户名或密码不正确。", "The name or password is wrong.");
+            (StatusCode::UNAUTHORIZED, login_page(&shared, lang, expected, &form.name, Some(text)).into_response())
+                .into_response()
+        }
+        Err(e) => {
+            eprintln!("login failed: {e}");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+fn forbidden(shared: &Shared, lang: Lang) -> Response {
+    let body = format!(
+        "<div class=\"card\"><p class=\"bad\">{}</p><p><a href=\"/login?lang={}\">{}</a></p></div>",
+        lang.t("表单已过期或来源不明，请重新打开页面。", "The form expired or did not come from this site: open the page again."),
+        lang.code(),
+        lang.t("重新登录", "Log in again"),
+    );
+    (StatusCode::FORBIDDEN, page(lang, crate::pages::lender(shared, lang), lang.t("请求被拒绝", "Refused"), "/login", &body))
+        .into_response()
+}
+
+/// The staff session of a request, if it has a live one.
+async fn staff_session(shared: &Arc<Shared>, headers: &HeaderMap) -> Option<arrears_store::SessionRow> {
+    let token = cookie(headers, SESSION_COOKIE)?.to_owned();
+    let found = shared.with_store(move |store| arrears_app::auth::session(store, &token, now())).await.ok().flatten()?;
+    (found.kind == "staff").then_some(found)
+}
+
+/// `GET /console`: who is logged in, and the book by bucket (the dashboard grows from here).
+pub async fn console(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let Some(session) = staff_session(&shared, &headers).await else {
+        return Redirect::to(&format!("/login?lang={}", lang.code())).into_response();
+    };
+    let book = shared.with_store(arrears_app::service::portfolio).await;
+    let Ok((day, rows)) = book else { return StatusCode::SERVICE_UNAVAILABLE.into_response() };
+    let mut table = format!(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        lang.t("状态", "Status"),
+        lang.t("逾期分档", "Bucket"),
+        lang.t("五级分类", "Class"),
+        lang.t("笔数", "Loans"),
+        lang.t("欠款合计", "Total owed"),
+    );
+    for r in &rows {
+        table.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(&r.status),
+            escape(&r.bucket),
+            escape(&r.class),
+            r.loans,
+            r.total_outstanding.grouped()
+        ));
+    }
+    table.push_str("</tbody></table>");
+    let body = format!(
+        "<div class=\"card\"><p>{who} <strong>{name}</strong> ({role}) · {day_label} {day}</p>\
+         <form method=\"post\" action=\"/logout?lang={code}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <button type=\"submit\">{logout}</button></form></div><div class=\"card\">{table}</div>",
+        who = lang.t("已登录：", "Logged in:"),
+        name = escape(&session.subject),
+        role = escape(&session.role),
+        day_label = lang.t("营业日", "business day"),
+        day = day.map_or_else(|| "-".into(), |d| d.to_string()),
+        code = lang.code(),
+        csrf = session.csrf,
+        logout = lang.t("退出", "Log out"),
+    );
+    page(lang, crate::pages::lender(&shared, lang), lang.t("贷后管理台", "Console"), "/console", &body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /logout`: ends the session when the form carries its CSRF token.
+pub async fn logout(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let Some(session) = staff_session(&shared, &headers).await else {
+        return Redirect::to(&format!("/login?lang={}", lang.code())).into_response();
+    };
+    if form.csrf != session.csrf {
+        return forbidden(&shared, lang);
+    }
+    let token = cookie(&headers, SESSION_COOKIE).unwrap_or("").to_owned();
+    if shared.with_store(move |store| arrears_app::auth::logout(store, &token, now())).await.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let mut response = Redirect::to(&format!("/login?lang={}", lang.code())).into_response();
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(&shared, SESSION_COOKIE, "", "/", 0));
+    response
+}

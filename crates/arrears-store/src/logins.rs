@@ -1,0 +1,81 @@
+//! Queries of the web application's logins: staff passwords (their hashes) and sessions.
+
+use crate::{StoreError, Tx};
+
+/// A session as stored: found by the SHA-256 of its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub token_sha256: String,
+    /// `staff` or `borrower`.
+    pub kind: String,
+    pub subject: String,
+    pub role: String,
+    pub csrf: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl Tx<'_> {
+    /// Sets a member of staff's password hash; false if there is no such member.
+    pub fn set_password_hash(&mut self, name: &str, hash: &str) -> Result<bool, StoreError> {
+        let n = self.conn.execute("UPDATE staff SET password_hash = $2 WHERE name = $1", &[name.into(), hash.into()])?;
+        Ok(n == 1)
+    }
+
+    /// A member of staff's role and password hash (if one was set).
+    pub fn staff_login(&mut self, name: &str) -> Result<Option<(String, Option<String>)>, StoreError> {
+        let rows = self.conn.query("SELECT role, password_hash FROM staff WHERE name = $1", &[name.into()])?;
+        rows.first().map(|r| Ok((r.text(0)?.to_owned(), r.opt_text(1)?.map(str::to_owned)))).transpose()
+    }
+
+    pub fn insert_session(&mut self, s: &SessionRow) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sessions (token_sha256, kind, subject, role, csrf, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                s.token_sha256.as_str().into(),
+                s.kind.as_str().into(),
+                s.subject.as_str().into(),
+                s.role.as_str().into(),
+                s.csrf.as_str().into(),
+                s.created_at.into(),
+                s.expires_at.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The session with this token hash, if it has not expired at `now`.
+    pub fn session(&mut self, token_sha256: &str, now: i64) -> Result<Option<SessionRow>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT token_sha256, kind, subject, role, csrf, created_at, expires_at FROM sessions \
+             WHERE token_sha256 = $1 AND expires_at > $2",
+            &[token_sha256.into(), now.into()],
+        )?;
+        rows.first()
+            .map(|r| {
+                Ok(SessionRow {
+                    token_sha256: r.text(0)?.to_owned(),
+                    kind: r.text(1)?.to_owned(),
+                    subject: r.text(2)?.to_owned(),
+                    role: r.text(3)?.to_owned(),
+                    csrf: r.text(4)?.to_owned(),
+                    created_at: r.int(5)?,
+                    expires_at: r.int(6)?,
+                })
+            })
+            .transpose()
+    }
+
+    /// Ends a session, and every session expired by `now`.
+    pub fn end_session(&mut self, token_sha256: &str, now: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM sessions WHERE token_sha256 = $1 OR expires_at <= $2", &[token_sha256.into(), now.into()])?;
+        Ok(())
+    }
+
+    /// Ends every session of a subject (a password changed, a role removed).
+    pub fn end_sessions_of(&mut self, kind: &str, subject: &str) -> Result<u64, StoreError> {
+        self.conn.execute("DELETE FROM sessions WHERE kind = $1 AND subject = $2", &[kind.into(), subject.into()])
+    }
+}
