@@ -245,6 +245,13 @@ enum Command {
         /// Service the book only: no collection strategy, messages or calls.
         #[arg(long)]
         no_collect: bool,
+        /// Then serve the book over HTTP (as `arrears serve`), with staff logins made for the
+        /// demo and printed.
+        #[arg(long)]
+        serve: bool,
+        /// Where `--serve` listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
     },
     /// Serve over HTTP: /healthz, /metrics, the public check of certificates (/verify/CODE,
     /// the address their QR code holds) and the JSON API under /api/v1. Ctrl-C stops it.
@@ -425,7 +432,9 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             render::portfolio(rows.0, &rows.1, format, &mut std::io::stdout().lock())?;
         }
-        Command::Demo { loans, days, seed, start, keep, no_collect } => {
+        Command::Demo { loans, days, seed, start, keep, no_collect, serve, listen } => {
+            let listen: std::net::SocketAddr =
+                listen.parse().with_context(|| format!("--listen: `{listen}` is not an address and port"))?;
             let desk = if no_collect {
                 None
             } else {
@@ -437,7 +446,10 @@ pub fn run(cli: Cli) -> Result<()> {
                     risk: risk::risk_config(cli.risk_model.as_deref())?,
                 })
             };
-            run_demo(db, loans, days, seed, &start, keep, desk.as_ref())?
+            run_demo(db, loans, days, seed, &start, keep, desk.as_ref())?;
+            if serve {
+                serve_demo(db, listen, desk::load_config(cli.config.as_deref())?.lender)?;
+            }
         }
         Command::Bench { what } => bench::run(db, what)?,
         Command::Serve { listen, secure_cookies } => {
@@ -599,6 +611,30 @@ fn plan_next_day(store: &mut arrears_store::Store, closed: Date, config: &arrear
     if !report.already_done {
         println!("  planned in {:.1?}", started.elapsed());
     }
+    Ok(())
+}
+
+/// The demo's staff, each with a fresh password printed once, then the server on the book.
+fn serve_demo(db: &str, listen: std::net::SocketAddr, lender: arrears_collect::Lender) -> Result<()> {
+    let mut store = arrears_app::open(db)?;
+    let mut logins = Vec::new();
+    for (name, role) in [("demo-agent", "agent"), ("demo-supervisor", "supervisor"), ("demo-admin", "admin")] {
+        arrears_app::hardship::add_staff(&mut store, name, role)?;
+        let password = arrears_app::auth::random_hex(8)?;
+        arrears_app::auth::set_password(&mut store, name, &password, "demo")?;
+        logins.push((name, role, password));
+    }
+    drop(store);
+    let server =
+        arrears_server::Server::start(arrears_server::Options { db: db.to_owned(), listen, lender, secure_cookies: false })?;
+    println!();
+    println!("serving the demo book on http://{} (Ctrl-C stops)", server.addr);
+    println!("  http://{}/login     staff login:", server.addr);
+    for (name, role, password) in &logins {
+        println!("      {name:<16} password {password}   ({role})");
+    }
+    println!("  http://{}/verify    the public check of certificates", server.addr);
+    server.run_until_signalled()?;
     Ok(())
 }
 

@@ -94,6 +94,7 @@ fn demo_rejects_bad_arguments_and_leaves_the_database_alone() {
     env.rejected(&["demo", "--loans", "0"], &["--loans: 0 must be between 1 and 1000000"]);
     env.rejected(&["demo", "--days", "0"], &["--days: 0 must be between 1 and 3650"]);
     env.rejected(&["demo", "--start", "2026-02-30"], &["--start: `2026-02-30` is not a date"]);
+    env.rejected(&["demo", "--serve", "--listen", "anywhere"], &["--listen: `anywhere` is not an address and port"]);
     assert_eq!(env.ok(&["portfolio", "--format", "json"]), before);
     // --keep never adds a demo book to one that has loans.
     let book = Env::sqlite();
