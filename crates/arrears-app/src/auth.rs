@@ -106,3 +106,91 @@ pub fn session(store: &mut Store, token: &str, now: i64) -> Result<Option<Sessio
 pub fn logout(store: &mut Store, token: &str, now: i64) -> Result<(), AppError> {
     Ok(store.transaction(|tx| tx.end_session(&sha256(token.as_bytes()), now))?)
 }
+
+/// How long a borrower's session lasts.
+pub const BORROWER_SESSION_SECONDS: i64 = 30 * 60;
+/// How long a login code lives, and how many tries it takes.
+pub const CODE_SECONDS: i64 = 5 * 60;
+pub const CODE_TRIES: i64 = 5;
+
+/// A login code to send by SMS.
+#[derive(Debug, Clone)]
+pub struct CodeToSend {
+    pub borrower_id: String,
+    pub phone: String,
+    pub code: String,
+}
+
+/// A phone number as typed, as the store keeps it: spaces, dashes and brackets dropped.
+pub fn normalize_phone(text: &str) -> Option<String> {
+    let phone: String = text.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let digits = phone.strip_prefix('+').unwrap_or(&phone);
+    (digits.len() >= 6 && digits.len() <= 20 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(phone)
+}
+
+fn code_hash(phone: &str, code: &str) -> String {
+    sha256(format!("{phone}:{code}").as_bytes())
+}
+
+/// A six-digit code, uniform over 000000–999999.
+fn six_digits() -> Result<String, AppError> {
+    loop {
+        let mut bytes = [0u8; 4];
+        ring::rand::SystemRandom::new().fill(&mut bytes).map_err(|_| AppError::Io("no randomness".into()))?;
+        let n = u32::from_be_bytes(bytes);
+        // Reject the top of the range so that every code is equally likely.
+        if n < 4_294_000_000 {
+            return Ok(format!("{:06}", n % 1_000_000));
+        }
+    }
+}
+
+/// A login code for the borrower whose phone on file is `phone`: `None` when no single
+/// borrower has it, or when one was sent in the last minute or five in the last hour (the
+/// caller answers the same either way, so the page tells no one whose phone is on file).
+pub fn request_code(store: &mut Store, phone: &str, now: i64) -> Result<Option<CodeToSend>, AppError> {
+    let Some(phone) = normalize_phone(phone) else { return Err(AppError::invalid("phone", "not a phone number")) };
+    let code = six_digits()?;
+    store.transaction(|tx| {
+        let found = tx.borrowers_with_phone(&phone)?;
+        let [borrower_id] = found.as_slice() else { return Ok(None) };
+        let (sent, last) = tx.codes_sent(&phone, now - 3600)?;
+        if sent >= 5 || last.is_some_and(|t| now - t < 60) {
+            return Ok(None);
+        }
+        tx.insert_login_code(&phone, borrower_id, &code_hash(&phone, &code), now, now + CODE_SECONDS)?;
+        Ok(Some(CodeToSend { borrower_id: borrower_id.clone(), phone: phone.clone(), code: code.clone() }))
+    })
+}
+
+/// A borrower's session for the code sent to `phone`; `None` for a wrong, used, expired or
+/// exhausted code (each wrong try counts against it).
+pub fn login_borrower(store: &mut Store, phone: &str, code: &str, now: i64) -> Result<Option<NewSession>, AppError> {
+    let Some(phone) = normalize_phone(phone) else { return Ok(None) };
+    let token = random_hex(32)?;
+    let csrf = random_hex(32)?;
+    store.transaction(|tx| {
+        let Some(live) = tx.live_login_code(&phone, now)? else { return Ok(None) };
+        if live.attempts >= CODE_TRIES {
+            return Ok(None);
+        }
+        if live.code_sha256 != code_hash(&phone, code.trim()) {
+            tx.spend_login_code(live.id, false)?;
+            return Ok(None);
+        }
+        tx.spend_login_code(live.id, true)?;
+        let row = SessionRow {
+            token_sha256: sha256(token.as_bytes()),
+            kind: "borrower".into(),
+            subject: live.borrower_id.clone(),
+            role: "borrower".into(),
+            csrf: csrf.clone(),
+            created_at: now,
+            expires_at: now + BORROWER_SESSION_SECONDS,
+        };
+        tx.insert_session(&row)?;
+        let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
+        tx.audit(date, &live.borrower_id, "login", &live.borrower_id, "{\"by\":\"sms-code\"}")?;
+        Ok(Some(NewSession { token: token.clone(), row }))
+    })
+}

@@ -304,17 +304,36 @@ pub fn senders(channels: Option<&Path>, outbox_dir: &Path) -> Result<Senders> {
         senders = senders.with(Box::new(SmtpSender::new(&config).context("smtp")?));
     }
     if let Some(sms) = file.sms {
-        let config = SmsGatewayConfig {
-            url: sms.url,
-            api_key: sms.api_key,
-            secret: env_secret(&sms.secret_env, "sms.secret_env")?.into_bytes(),
-            sender_id: sms.sender_id,
-            timeout_ms: sms.timeout_ms,
-            retry: RetryPolicy::default(),
-        };
-        senders = senders.with(Box::new(SmsGateway::new(config).context("sms")?));
+        senders = senders.with(Box::new(sms_gateway(sms)?));
     }
     Ok(senders)
+}
+
+/// The SMS channel alone (for the server's login codes): the gateway of the channels file, or
+/// else `sms.jsonl` in the outbox folder.
+pub fn sms_sender(channels: Option<&Path>, outbox_dir: &Path) -> Result<Box<dyn arrears_channels::Sender + Send>> {
+    let file: ChannelsFile = match channels {
+        Some(path) => toml::from_str(&read(path)?).with_context(|| format!("{}", path.display()))?,
+        None => ChannelsFile { smtp: None, sms: None, files: None },
+    };
+    if let Some(sms) = file.sms {
+        return Ok(Box::new(sms_gateway(sms)?));
+    }
+    let dir = file.files.unwrap_or_else(|| outbox_dir.to_owned());
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(Box::new(FileSender::new(Channel::Sms, dir.join("sms.jsonl"))))
+}
+
+fn sms_gateway(sms: SmsSection) -> Result<SmsGateway> {
+    let config = SmsGatewayConfig {
+        url: sms.url,
+        api_key: sms.api_key,
+        secret: env_secret(&sms.secret_env, "sms.secret_env")?.into_bytes(),
+        sender_id: sms.sender_id,
+        timeout_ms: sms.timeout_ms,
+        retry: RetryPolicy::default(),
+    };
+    SmsGateway::new(config).context("sms")
 }
 
 /// Now, in UTC minutes since 1970, or the moment given as `YYYY-MM-DD HH:MM` UTC.

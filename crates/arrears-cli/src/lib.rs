@@ -448,15 +448,17 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             run_demo(db, loans, days, seed, &start, keep, desk.as_ref())?;
             if serve {
-                serve_demo(db, listen, desk::load_config(cli.config.as_deref())?.lender)?;
+                let sms = desk::sms_sender(cli.channels.as_deref(), &demo_outbox_dir(db, &cli.outbox_dir))?;
+                serve_demo(db, listen, desk::load_config(cli.config.as_deref())?.lender, sms)?;
             }
         }
         Command::Bench { what } => bench::run(db, what)?,
         Command::Serve { listen, secure_cookies } => {
             let listen = listen.parse().with_context(|| format!("--listen: `{listen}` is not an address and port"))?;
             let lender = desk::load_config(cli.config.as_deref())?.lender;
-            let server =
-                arrears_server::Server::start(arrears_server::Options { db: db.to_owned(), listen, lender, secure_cookies })?;
+            let sms = desk::sms_sender(cli.channels.as_deref(), &cli.outbox_dir)?;
+            let options = arrears_server::Options { db: db.to_owned(), listen, lender, secure_cookies, sms, echo_codes: false };
+            let server = arrears_server::Server::start(options)?;
             println!("serving {} on http://{} (Ctrl-C stops)", arrears_store::conn::redact(db), server.addr);
             println!("  http://{}/verify        the public check of certificates", server.addr);
             println!("  http://{}/login         staff login (arrears staff password NAME sets a password)", server.addr);
@@ -615,7 +617,12 @@ fn plan_next_day(store: &mut arrears_store::Store, closed: Date, config: &arrear
 }
 
 /// The demo's staff, each with a fresh password printed once, then the server on the book.
-fn serve_demo(db: &str, listen: std::net::SocketAddr, lender: arrears_collect::Lender) -> Result<()> {
+fn serve_demo(
+    db: &str,
+    listen: std::net::SocketAddr,
+    lender: arrears_collect::Lender,
+    sms: Box<dyn arrears_channels::Sender + Send>,
+) -> Result<()> {
     let mut store = arrears_app::open(db)?;
     let mut logins = Vec::new();
     for (name, role) in [("demo-agent", "agent"), ("demo-supervisor", "supervisor"), ("demo-admin", "admin")] {
@@ -625,17 +632,38 @@ fn serve_demo(db: &str, listen: std::net::SocketAddr, lender: arrears_collect::L
         logins.push((name, role, password));
     }
     drop(store);
-    let server =
-        arrears_server::Server::start(arrears_server::Options { db: db.to_owned(), listen, lender, secure_cookies: false })?;
+    let phone = store_phone_example(db)?;
+    let options = arrears_server::Options { db: db.to_owned(), listen, lender, secure_cookies: false, sms, echo_codes: true };
+    let server = arrears_server::Server::start(options)?;
     println!();
     println!("serving the demo book on http://{} (Ctrl-C stops)", server.addr);
     println!("  http://{}/login     staff login:", server.addr);
     for (name, role, password) in &logins {
         println!("      {name:<16} password {password}   ({role})");
     }
+    println!(
+        "  http://{}/portal    the borrower's portal: log in with a borrower's phone{}; the code",
+        server.addr,
+        phone.map_or_else(String::new, |p| format!(" (for example {p})"))
+    );
+    println!("                                 is sent by SMS (in the demo, to demo-outbox/sms.jsonl) and shown in this log");
     println!("  http://{}/verify    the public check of certificates", server.addr);
     server.run_until_signalled()?;
     Ok(())
+}
+
+/// A borrower's phone on the demo book, for the portal's login.
+fn store_phone_example(db: &str) -> Result<Option<String>> {
+    let mut store = arrears_app::open(db)?;
+    let loans = store.read(|tx| tx.loans_page(0, 50))?;
+    for loan in loans {
+        if let Some(b) = store.read(|tx| tx.borrower(&loan.borrower_id))? {
+            if let Some(phone) = b.phone {
+                return Ok(Some(phone));
+            }
+        }
+    }
+    Ok(None)
 }
 
 fn run_demo(

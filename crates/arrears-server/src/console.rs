@@ -22,8 +22,8 @@ use serde::Deserialize;
 use crate::pages::{escape, page, Lang};
 use crate::Shared;
 
-const SESSION_COOKIE: &str = "arrears_session";
-const LOGIN_CSRF_COOKIE: &str = "arrears_login_csrf";
+pub(crate) const SESSION_COOKIE: &str = "arrears_session";
+pub(crate) const LOGIN_CSRF_COOKIE: &str = "arrears_login_csrf";
 const WINDOW: Duration = Duration::from_secs(15 * 60);
 const PER_NAME: usize = 5;
 const PER_ADDRESS: usize = 20;
@@ -58,11 +58,11 @@ impl Limiter {
 }
 
 /// The server's clock in seconds, for sessions (not a business date).
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -72,7 +72,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .find_map(|(k, v)| (k == name).then_some(v))
 }
 
-fn set_cookie(shared: &Shared, name: &str, value: &str, path: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn set_cookie(shared: &Shared, name: &str, value: &str, path: &str, max_age: i64) -> HeaderValue {
     let secure = if shared.secure_cookies { "; Secure" } else { "" };
     HeaderValue::from_str(&format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"))
         .expect("cookie characters")
@@ -163,7 +163,7 @@ pub async fn login(
     }
 }
 
-fn forbidden(shared: &Shared, lang: Lang) -> Response {
+pub(crate) fn forbidden(shared: &Shared, lang: Lang) -> Response {
     let body = format!(
         "<div class=\"card\"><p class=\"bad\">{}</p><p><a href=\"/login?lang={}\">{}</a></p></div>",
         lang.t("表单已过期或来源不明，请重新打开页面。", "The form expired or did not come from this site: open the page again."),

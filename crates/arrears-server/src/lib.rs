@@ -13,6 +13,7 @@ mod api;
 mod console;
 mod metrics;
 mod pages;
+mod portal;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -26,7 +27,6 @@ use axum::routing::get;
 use axum::Router;
 
 /// What the server needs to run.
-#[derive(Debug, Clone)]
 pub struct Options {
     /// The database, as the CLI's `--db`.
     pub db: String,
@@ -35,6 +35,20 @@ pub struct Options {
     pub lender: arrears_collect::Lender,
     /// Mark cookies Secure (the server is reached over TLS, through a proxy).
     pub secure_cookies: bool,
+    /// The SMS channel the borrowers' login codes go by.
+    pub sms: Box<dyn arrears_channels::Sender + Send>,
+    /// Also print each login code in the server's log (the demo, whose SMS go to a file).
+    pub echo_codes: bool,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("db", &arrears_store::conn::redact(&self.db))
+            .field("listen", &self.listen)
+            .field("sms", &self.sms.channel())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +62,6 @@ pub enum ServerError {
 }
 
 /// Shared by every request.
-#[derive(Debug)]
 struct Shared {
     db: String,
     lender: arrears_collect::Lender,
@@ -57,6 +70,14 @@ struct Shared {
     metrics: metrics::Metrics,
     limiter: console::Limiter,
     secure_cookies: bool,
+    sms: Mutex<Box<dyn arrears_channels::Sender + Send>>,
+    echo_codes: bool,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").field("db", &arrears_store::conn::redact(&self.db)).finish_non_exhaustive()
+    }
 }
 
 /// At most this many idle connections are kept.
@@ -99,6 +120,9 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/login", get(console::login_form).post(console::login))
         .route("/logout", axum::routing::post(console::logout))
         .route("/console", get(console::console))
+        .route("/portal", get(portal::portal))
+        .route("/portal/login", get(portal::login_form).post(portal::login))
+        .route("/portal/code", axum::routing::post(portal::send_code))
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), observe))
@@ -159,6 +183,8 @@ impl Server {
             metrics: metrics::Metrics::default(),
             limiter: console::Limiter::default(),
             secure_cookies: options.secure_cookies,
+            sms: Mutex::new(options.sms),
+            echo_codes: options.echo_codes,
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {

@@ -535,6 +535,14 @@ impl Tx<'_> {
 
     /// Up to `limit` loans after sequence number `after_seq`, in sequence order: a bounded
     /// page of a scan over the whole book.
+    /// The loans of a borrower, oldest first.
+    pub fn loans_of_borrower(&mut self, borrower_id: &str) -> Result<Vec<LoanRecord>, StoreError> {
+        let rows = self
+            .conn
+            .query(&format!("SELECT {LOAN_COLUMNS} FROM loans WHERE borrower_id = $1 ORDER BY seq"), &[borrower_id.into()])?;
+        rows.iter().map(Self::loan_from_row).collect()
+    }
+
     pub fn loans_page(&mut self, after_seq: i64, limit: i64) -> Result<Vec<LoanRecord>, StoreError> {
         let rows = self.conn.query(
             &format!("SELECT {LOAN_COLUMNS} FROM loans WHERE seq > $1 ORDER BY seq LIMIT $2"),

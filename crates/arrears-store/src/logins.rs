@@ -79,3 +79,76 @@ impl Tx<'_> {
         self.conn.execute("DELETE FROM sessions WHERE kind = $1 AND subject = $2", &[kind.into(), subject.into()])
     }
 }
+
+/// A borrower's login code as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginCodeRow {
+    pub id: i64,
+    pub borrower_id: String,
+    pub code_sha256: String,
+    pub expires_at: i64,
+    pub attempts: i64,
+}
+
+impl Tx<'_> {
+    /// The borrowers whose phone on file is `phone`.
+    pub fn borrowers_with_phone(&mut self, phone: &str) -> Result<Vec<String>, StoreError> {
+        let rows = self.conn.query("SELECT borrower_id FROM borrowers WHERE phone = $1 ORDER BY borrower_id", &[phone.into()])?;
+        rows.iter().map(|r| r.text(0).map(str::to_owned)).collect()
+    }
+
+    /// How many codes were sent to `phone` since `since`, and when the last one was.
+    pub fn codes_sent(&mut self, phone: &str, since: i64) -> Result<(i64, Option<i64>), StoreError> {
+        let rows = self.conn.query(
+            "SELECT COUNT(*), MAX(created_at) FROM login_codes WHERE phone = $1 AND created_at >= $2",
+            &[phone.into(), since.into()],
+        )?;
+        Ok((rows[0].int(0)?, rows[0].opt_int(1)?))
+    }
+
+    pub fn insert_login_code(
+        &mut self,
+        phone: &str,
+        borrower_id: &str,
+        code_sha256: &str,
+        created_at: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO login_codes (phone, borrower_id, code_sha256, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            &[phone.into(), borrower_id.into(), code_sha256.into(), created_at.into(), expires_at.into()],
+        )?;
+        Ok(())
+    }
+
+    /// The newest code sent to `phone` that is unused and unexpired at `now`.
+    pub fn live_login_code(&mut self, phone: &str, now: i64) -> Result<Option<LoginCodeRow>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT id, borrower_id, code_sha256, expires_at, attempts FROM login_codes \
+             WHERE phone = $1 AND used = 0 AND expires_at > $2 ORDER BY created_at DESC, id DESC LIMIT 1",
+            &[phone.into(), now.into()],
+        )?;
+        rows.first()
+            .map(|r| {
+                Ok(LoginCodeRow {
+                    id: r.int(0)?,
+                    borrower_id: r.text(1)?.to_owned(),
+                    code_sha256: r.text(2)?.to_owned(),
+                    expires_at: r.int(3)?,
+                    attempts: r.int(4)?,
+                })
+            })
+            .transpose()
+    }
+
+    /// Counts a wrong try at a code, or marks it used.
+    pub fn spend_login_code(&mut self, id: i64, used: bool) -> Result<(), StoreError> {
+        let sql = if used {
+            "UPDATE login_codes SET used = 1 WHERE id = $1"
+        } else {
+            "UPDATE login_codes SET attempts = attempts + 1 WHERE id = $1"
+        };
+        self.conn.execute(sql, &[id.into()])?;
+        Ok(())
+    }
+}

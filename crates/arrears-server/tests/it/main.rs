@@ -13,7 +13,7 @@ struct Book {
 
 impl Drop for Book {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in ["", "-wal", "-shm", ".sms.jsonl"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
         }
     }
@@ -25,7 +25,8 @@ fn book_with_a_certificate(name: &str) -> (Book, String) {
     let book = Book { url: format!("sqlite://{}", path.display()), path };
     let (mut store, _) = arrears_app::init(&book.url).unwrap();
     let tape = "loan_no,borrower_id,product,principal,annual_rate,term_months,method,start_date\n\
-                L1,B1,CASH,3000.00,12,3,annuity,2026-01-15\n";
+                L1,B1,CASH,3000.00,12,3,annuity,2026-01-15\n\
+                L2,B2,CASH,2000.00,18,6,annuity,2026-01-10\n";
     let mut report = arrears_app::import::ImportReport::default();
     arrears_app::import::import_csv(&mut store, tape.as_bytes(), false, &mut report).unwrap();
     eod::run_until(&mut store, "2026-02-01".parse().unwrap(), EodOptions::default(), |_, _| ()).unwrap();
@@ -33,6 +34,11 @@ fn book_with_a_certificate(name: &str) -> (Book, String) {
     service::pay(&mut store, "L1", payoff, None, "L1-off").unwrap();
     let code = certificates::issue(&mut store, "L1", "settlement", "officer").unwrap().code;
     (book, code)
+}
+
+/// The SMS channel writing to a file, as the demo's does.
+fn sms_file(path: &std::path::Path) -> Box<dyn arrears_channels::Sender + Send> {
+    Box::new(arrears_channels::file::FileSender::new(arrears_channels::Channel::Sms, path))
 }
 
 fn agent() -> ureq::Agent {
@@ -58,6 +64,8 @@ fn the_public_check_of_a_certificate_over_http() {
         listen: "127.0.0.1:0".parse().unwrap(),
         lender: arrears_collect::Lender::default(),
         secure_cookies: false,
+        sms: sms_file(&book.path.with_extension("sms.jsonl")),
+        echo_codes: false,
     })
     .unwrap();
     let base = format!("http://{}", server.addr);
@@ -131,6 +139,8 @@ fn a_server_on_a_missing_database_does_not_start() {
         listen: "127.0.0.1:0".parse().unwrap(),
         lender: arrears_collect::Lender::default(),
         secure_cookies: false,
+        sms: sms_file(&std::env::temp_dir().join("none.sms.jsonl")),
+        echo_codes: false,
     })
     .unwrap_err();
     assert!(!err.to_string().is_empty());
@@ -202,6 +212,8 @@ fn staff_log_in_with_csrf_a_rate_limit_and_log_out() {
         listen: "127.0.0.1:0".parse().unwrap(),
         lender: arrears_collect::Lender::default(),
         secure_cookies: false,
+        sms: sms_file(&book.path.with_extension("sms.jsonl")),
+        echo_codes: false,
     })
     .unwrap();
     let base = format!("http://{}", server.addr);
@@ -258,5 +270,108 @@ fn staff_log_in_with_csrf_a_rate_limit_and_log_out() {
     assert_eq!(send(&base, "GET", "/console", &session, "").status, 200);
     arrears_app::auth::set_password(&mut store, "li", "a-third-long-passphrase", "admin").unwrap();
     assert_eq!(send(&base, "GET", "/console", &session, "").status, 303);
+    server.stop().unwrap();
+}
+
+/// The login codes the SMS channel was given, newest last.
+fn codes_sent(book: &Book) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(book.path.with_extension("sms.jsonl")).unwrap_or_default();
+    text.lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let body = v["body"].as_str().unwrap();
+            // The code is the message's one run of six digits.
+            let code = body
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|run| run.len() == 6)
+                .unwrap_or_else(|| panic!("no code in {body}"))
+                .to_owned();
+            (v["to"].as_str().unwrap().to_owned(), code)
+        })
+        .collect()
+}
+
+#[test]
+fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
+    let (book, _) = book_with_a_certificate("portal");
+    let mut store = arrears_app::open(&book.url).unwrap();
+    let borrower = |id: &str, phone: &str| arrears_store::BorrowerRecord {
+        borrower_id: id.into(),
+        name: "王芳".into(),
+        language: "zh".into(),
+        utc_offset_minutes: 480,
+        phone: Some(phone.into()),
+        email: None,
+        emergency_name: None,
+        emergency_phone: None,
+        opted_out: String::new(),
+        segment: None,
+    };
+    store.transaction(|tx| tx.upsert_borrowers(&[borrower("B1", "13800000001"), borrower("B2", "13800000002")])).unwrap();
+    // L2 (B2's) fell due on 2026-02-10 and is unpaid; the book stands on 2026-03-01.
+    eod::run_until(&mut store, "2026-03-01".parse().unwrap(), EodOptions::default(), |_, _| ()).unwrap();
+    let server = Server::start(Options {
+        db: book.url.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        lender: arrears_collect::Lender::default(),
+        secure_cookies: false,
+        sms: sms_file(&book.path.with_extension("sms.jsonl")),
+        echo_codes: false,
+    })
+    .unwrap();
+    let base = format!("http://{}", server.addr);
+    assert_eq!(send(&base, "GET", "/portal", "", "").location, "/portal/login?lang=zh");
+    let form = send(&base, "GET", "/portal/login", "", "");
+    let csrf = cookie_value(&form.cookies, "arrears_login_csrf");
+    let jar = format!("arrears_login_csrf={csrf}");
+    assert_eq!(send(&base, "POST", "/portal/code", "", &format!("csrf={csrf}&phone=13800000002")).status, 403, "no CSRF cookie");
+
+    // A phone not on file gets the same answer, and no text.
+    let unknown = send(&base, "POST", "/portal/code", &jar, &format!("csrf={csrf}&phone=13900000009"));
+    let known = send(&base, "POST", "/portal/code", &jar, &format!("csrf={csrf}&phone=138-0000-0002"));
+    assert_eq!((unknown.status, known.status), (200, 200));
+    assert_eq!(
+        unknown.body.replace("13900000009", "X"),
+        known.body.replace("138-0000-0002", "X"),
+        "the pages tell nothing apart"
+    );
+    let sent = codes_sent(&book);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let (to, code) = sent[0].clone();
+    assert_eq!((to.as_str(), code.len()), ("13800000002", 6), "a six-digit code to the phone on file");
+    // Asked again within a minute: no second text.
+    send(&base, "POST", "/portal/code", &jar, &format!("csrf={csrf}&phone=13800000002"));
+    assert_eq!(codes_sent(&book).len(), 1);
+
+    // A wrong code, then the right one.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let a = send(&base, "POST", "/portal/login", &jar, &format!("csrf={csrf}&phone=13800000002&code={wrong}"));
+    assert!(a.status == 401 && a.body.contains("验证码不正确或已失效"), "{}", a.body);
+    let a = send(&base, "POST", "/portal/login", &jar, &format!("csrf={csrf}&phone=13800000002&code={code}"));
+    assert_eq!((a.status, a.location.as_str()), (303, "/portal?lang=zh"), "{}", a.body);
+    let session = format!("arrears_session={}", cookie_value(&a.cookies, "arrears_session"));
+    let again = send(&base, "POST", "/portal/login", &jar, &format!("csrf={csrf}&phone=13800000002&code={code}"));
+    assert_eq!(again.status, 401, "a code is used once");
+
+    // Their own loan, in plain words; never another borrower's; never the staff console.
+    let mine = send(&base, "GET", "/portal", &session, "");
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    assert!(mine.body.contains("L2") && !mine.body.contains("L1"), "{}", mine.body);
+    assert!(mine.body.contains("您有一期还款已逾期") && mine.body.contains("宽限期已过"), "{}", mine.body);
+    let en = send(&base, "GET", "/portal?lang=en", &session, "");
+    assert!(en.body.contains("days late") && en.body.contains("credit bureau"), "{}", en.body);
+    assert_eq!(send(&base, "GET", "/console", &session, "").status, 303, "a borrower is not staff");
+
+    // Five wrong tries kill a code.
+    send(&base, "POST", "/portal/code", &jar, &format!("csrf={csrf}&phone=13800000001"));
+    let (_, code) = codes_sent(&book).pop().unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        assert_eq!(
+            send(&base, "POST", "/portal/login", &jar, &format!("csrf={csrf}&phone=13800000001&code={wrong}")).status,
+            401
+        );
+    }
+    assert_eq!(send(&base, "POST", "/portal/login", &jar, &format!("csrf={csrf}&phone=13800000001&code={code}")).status, 401);
     server.stop().unwrap();
 }

@@ -17,3 +17,20 @@ CREATE TABLE sessions (
     expires_at     BIGINT NOT NULL
 );
 CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+-- One-time login codes for borrowers, sent by SMS to the phone on file: only the SHA-256 of
+-- phone and code is kept; a code expires, is used once, and dies after five wrong tries.
+CREATE TABLE login_codes (
+    id           INTEGER PRIMARY KEY,
+    phone        TEXT NOT NULL,
+    borrower_id  TEXT NOT NULL,
+    code_sha256  TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    used         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX login_codes_phone ON login_codes (phone, created_at);
+-- The portal finds a borrower by phone, and their loans by borrower.
+CREATE INDEX borrowers_phone ON borrowers (phone);
+CREATE INDEX loans_borrower ON loans (borrower_id);

@@ -1,0 +1,302 @@
+//! The borrower's portal: login with the phone on file and a one-time code sent by SMS, then
+//! the borrower's own loans in plain words — what is due when, and if late, what it costs each
+//! day and what happens next. A borrower session sees only its borrower's loans.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrears_core::{Amount, Date};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use crate::console::{cookie, forbidden, now, set_cookie, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::pages::{escape, lender, page, Lang};
+use crate::Shared;
+
+fn phone_form(lang: Lang, csrf: &str, problem: Option<&str>) -> String {
+    let problem = problem.map_or(String::new(), |p| format!("<p class=\"bad\">{}</p>", escape(p)));
+    format!(
+        "<div class=\"card\">{problem}<form method=\"post\" action=\"/portal/code?lang={code}\" class=\"stack\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <label>{label}<input type=\"tel\" name=\"phone\" autocomplete=\"tel\" inputmode=\"tel\" required></label>\
+         <button type=\"submit\">{submit}</button></form></div>",
+        code = lang.code(),
+        label = lang.t("手机号", "Phone number"),
+        submit = lang.t("获取验证码", "Send me a code"),
+    )
+}
+
+/// `GET /portal/login`.
+pub async fn login_form(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let Ok(csrf) = arrears_app::auth::random_hex(16) else { return StatusCode::SERVICE_UNAVAILABLE.into_response() };
+    let body = phone_form(lang, &csrf, None);
+    let mut response =
+        page(lang, lender(&shared, lang), lang.t("登录我的借款", "Log in to my loans"), "/portal/login", &body).into_response();
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(&shared, LOGIN_CSRF_COOKIE, &csrf, "/portal", 3600));
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PhoneForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    code: String,
+}
+
+fn csrf_ok(headers: &HeaderMap, form: &str) -> bool {
+    let expected = cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    !expected.is_empty() && expected == form
+}
+
+fn code_form(lang: Lang, csrf: &str, phone: &str, problem: Option<&str>) -> String {
+    let problem = problem.map_or(String::new(), |p| format!("<p class=\"bad\">{}</p>", escape(p)));
+    format!(
+        "<div class=\"card\">{problem}<p>{sent}</p><form method=\"post\" action=\"/portal/login?lang={code}\" class=\"stack\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"phone\" value=\"{phone}\">\
+         <label>{label}<input type=\"text\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"6\" required></label>\
+         <button type=\"submit\">{submit}</button></form></div>",
+        sent = lang.t(
+            "如该手机号已在我行登记，验证码已通过短信发送，5分钟内有效。",
+            "If this phone number is on file with us, a code was sent to it by text message; it is good for 5 minutes."
+        ),
+        code = lang.code(),
+        phone = escape(phone),
+        label = lang.t("短信验证码", "Code from the text message"),
+        submit = lang.t("登录", "Log in"),
+    )
+}
+
+/// `POST /portal/code`: sends a code when the phone is on file; answers the same either way.
+pub async fn send_code(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Form(form): Form<PhoneForm>,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    if !csrf_ok(&headers, &form.csrf) {
+        return forbidden(&shared, lang);
+    }
+    let phone = form.phone.clone();
+    let requested = shared.with_store(move |store| arrears_app::auth::request_code(store, &phone, now())).await;
+    let title = lang.t("登录我的借款", "Log in to my loans");
+    match requested {
+        Ok(found) => {
+            if let Some(code) = found {
+                deliver(&shared, lang, &code).await;
+            }
+            page(lang, lender(&shared, lang), title, "/portal/login", &code_form(lang, &form.csrf, form.phone.trim(), None))
+                .into_response()
+        }
+        Err(arrears_app::AppError::Invalid { .. }) => {
+            let body = phone_form(lang, &form.csrf, Some(lang.t("请输入正确的手机号。", "Enter a phone number.")));
+            (StatusCode::UNPROCESSABLE_ENTITY, page(lang, lender(&shared, lang), title, "/portal/login", &body)).into_response()
+        }
+        Err(e) => {
+            eprintln!("login code failed: {e}");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// Sends the code by the SMS channel (and, in the demo, says it in the server's log).
+async fn deliver(shared: &Arc<Shared>, lang: Lang, code: &arrears_app::auth::CodeToSend) {
+    let text = match lang {
+        Lang::Zh => format!(
+            "【{}】您的登录验证码为{}，5分钟内有效。请勿告诉任何人，我行工作人员不会索要验证码。",
+            shared.lender.name_zh, code.code
+        ),
+        Lang::En => format!(
+            "{}: your login code is {}. It is good for 5 minutes. Never tell it to anyone; our staff never ask for it.",
+            shared.lender.name_en, code.code
+        ),
+    };
+    if shared.echo_codes {
+        eprintln!("demo: login code {} sent to borrower {} by SMS", code.code, code.borrower_id);
+    }
+    let id = format!("login-{}-{}", code.borrower_id, now());
+    let Ok(message) = arrears_channels::Message::new(id, code.phone.clone(), "", text) else { return };
+    let shared = Arc::clone(shared);
+    let _ = tokio::task::spawn_blocking(move || {
+        let delivery = shared.sms.lock().expect("sms").send(&message);
+        if !delivery.is_accepted() {
+            eprintln!("a login code was not accepted by the SMS channel: {delivery:?}");
+        }
+    })
+    .await;
+}
+
+/// `POST /portal/login`: the code; a session for the phone's borrower.
+pub async fn login(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Form(form): Form<PhoneForm>,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    if !csrf_ok(&headers, &form.csrf) {
+        return forbidden(&shared, lang);
+    }
+    let (phone, code) = (form.phone.clone(), form.code.clone());
+    match shared.with_store(move |store| arrears_app::auth::login_borrower(store, &phone, &code, now())).await {
+        Ok(Some(session)) => {
+            let mut response = Redirect::to(&format!("/portal?lang={}", lang.code())).into_response();
+            let max_age = session.row.expires_at - session.row.created_at;
+            response.headers_mut().append(header::SET_COOKIE, set_cookie(&shared, SESSION_COOKIE, &session.token, "/", max_age));
+            response
+        }
+        Ok(None) => {
+            let problem = lang.t("验证码不正确或已失效。", "The code is wrong or no longer good.");
+            let body = code_form(lang, &form.csrf, form.phone.trim(), Some(problem));
+            (
+                StatusCode::UNAUTHORIZED,
+                page(lang, lender(&shared, lang), lang.t("登录我的借款", "Log in to my loans"), "/portal/login", &body),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            eprintln!("borrower login failed: {e}");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// One loan as the borrower reads it.
+struct LoanWords {
+    loan_no: String,
+    currency: String,
+    principal: Amount,
+    status: arrears_core::LoanStatus,
+    dpd: u32,
+    due_now: Amount,
+    next_due: Option<(Date, Amount)>,
+    per_day: Amount,
+    grace_days: u32,
+    oldest_due: Option<Date>,
+}
+
+fn loans_of(store: &mut arrears_store::Store, borrower_id: &str) -> Result<Vec<LoanWords>, arrears_app::AppError> {
+    let loans = store.read(|tx| Ok::<_, arrears_app::AppError>(tx.loans_of_borrower(borrower_id)?))?;
+    let mut out = Vec::new();
+    for loan in loans {
+        let view = arrears_app::service::loan_view(store, &loan.loan_no, None)?;
+        let s = &view.state;
+        let today = s.as_of;
+        let per_day = if s.dpd > 0 {
+            let now = arrears_app::legal::claim(store, &loan.loan_no, Some(today), arrears_legal::Procedure::Ordinary)?.total;
+            let next =
+                arrears_app::legal::claim(store, &loan.loan_no, Some(today.add_days(1)), arrears_legal::Procedure::Ordinary)?
+                    .total;
+            (next - now).max(Amount::ZERO)
+        } else {
+            Amount::ZERO
+        };
+        let next_due = s
+            .installments
+            .iter()
+            .filter(|i| i.due_date > today)
+            .map(|i| {
+                let interest = if i.interest_charged { Amount::ZERO } else { i.scheduled_interest };
+                (i.due_date, i.outstanding().total() + interest)
+            })
+            .find(|(_, amount)| !amount.is_zero());
+        out.push(LoanWords {
+            loan_no: loan.loan_no.clone(),
+            currency: loan.terms.currency().code().to_owned(),
+            principal: loan.terms.principal(),
+            status: s.status,
+            dpd: s.dpd,
+            due_now: (s.due().total() - s.credit).max(Amount::ZERO),
+            next_due,
+            per_day,
+            grace_days: loan.terms.grace_days(),
+            oldest_due: s.oldest_unpaid_due(),
+        });
+    }
+    Ok(out)
+}
+
+fn describe(lang: Lang, l: &LoanWords) -> String {
+    let cur = &l.currency;
+    let mut lines = Vec::new();
+    match l.status {
+        arrears_core::LoanStatus::PaidOff => lines.push(lang.t("这笔借款已还清。", "This loan is paid off.").to_owned()),
+        _ if l.dpd > 0 => {
+            let since = l.oldest_due.map_or_else(String::new, |d| d.to_string());
+            lines.push(match lang {
+                Lang::Zh => format!("您有一期还款已逾期{}天（应还日{since}）。现在需还{cur} {}。", l.dpd, l.due_now.grouped()),
+                Lang::En => format!(
+                    "A payment is {} days late (it was due on {since}). To be up to date, pay {cur} {} now.",
+                    l.dpd,
+                    l.due_now.grouped()
+                ),
+            });
+            if l.dpd <= l.grace_days {
+                lines.push(match lang {
+                    Lang::Zh => format!("您仍在{}天宽限期内：宽限期内还款不计罚息。", l.grace_days),
+                    Lang::En => format!(
+                        "You are within the {}-day grace period: pay within it and no penalty interest is charged.",
+                        l.grace_days
+                    ),
+                });
+            } else {
+                lines.push(match lang {
+                    Lang::Zh => format!("宽限期已过，按合同每天约增加罚息及复利{cur} {}，直至还清。", l.per_day.grouped()),
+                    Lang::En => format!("The grace period is over: under the contract, penalty and compound interest add about {cur} {} each day until it is paid.", l.per_day.grouped()),
+                });
+            }
+            lines.push(
+                lang.t(
+                    "逾期记录会报送征信系统；逾期较长时，我行可能依法通过诉讼追收。如您暂时有困难，请尽早申请延期或分期。",
+                    "Late payments are reported to the credit bureau, and a debt long unpaid may be taken to court. If you are in difficulty, ask early for more time or a repayment plan.",
+                )
+                .to_owned(),
+            );
+        }
+        _ => {
+            lines.push(lang.t("您的还款正常，没有逾期。", "Your payments are up to date.").to_owned());
+            if let Some((date, amount)) = l.next_due {
+                lines.push(match lang {
+                    Lang::Zh => format!("下一期：{date} 应还约{cur} {}。", amount.grouped()),
+                    Lang::En => format!("Next payment: about {cur} {} on {date}.", amount.grouped()),
+                });
+            }
+        }
+    }
+    format!(
+        "<div class=\"card\"><p><strong>{}</strong> · {} {}</p>{}</div>",
+        escape(&l.loan_no),
+        escape(cur),
+        l.principal.grouped(),
+        lines.iter().map(|t| format!("<p>{}</p>", escape(t))).collect::<String>()
+    )
+}
+
+/// `GET /portal`: the borrower's loans.
+pub async fn portal(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let to_login = Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    let Some(token) = cookie(&headers, SESSION_COOKIE).map(str::to_owned) else { return to_login };
+    let found = shared.with_store(move |store| arrears_app::auth::session(store, &token, now())).await;
+    let Some(session) = found.ok().flatten().filter(|s| s.kind == "borrower") else { return to_login };
+    let borrower = session.subject.clone();
+    let Ok(loans) = shared.with_store(move |store| loans_of(store, &borrower)).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let mut body: String = loans.iter().map(|l| describe(lang, l)).collect();
+    if loans.is_empty() {
+        body.push_str(&format!("<div class=\"card\"><p>{}</p></div>", lang.t("没有找到您的借款。", "No loans were found.")));
+    }
+    page(lang, lender(&shared, lang), lang.t("我的借款", "My loans"), "/portal", &body).into_response()
+}
