@@ -19,6 +19,7 @@ pub mod disputes;
 pub mod documents;
 pub mod eod;
 pub mod evidence;
+pub mod explain;
 pub mod hardship;
 pub mod import;
 pub mod legal;

@@ -261,6 +261,10 @@ enum Command {
         /// Mark cookies Secure: for a server reached over TLS (through a proxy).
         #[arg(long)]
         secure_cookies: bool,
+        /// The address the public reaches the server at, which certificates' QR codes point
+        /// into (default: http:// and the listening address).
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// Measure throughput (see BENCHMARKS.md).
     Bench {
@@ -453,11 +457,12 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Bench { what } => bench::run(db, what)?,
-        Command::Serve { listen, secure_cookies } => {
+        Command::Serve { listen, secure_cookies, public_url } => {
             let listen = listen.parse().with_context(|| format!("--listen: `{listen}` is not an address and port"))?;
             let lender = desk::load_config(cli.config.as_deref())?.lender;
             let sms = desk::sms_sender(cli.channels.as_deref(), &cli.outbox_dir)?;
-            let options = arrears_server::Options { db: db.to_owned(), listen, lender, secure_cookies, sms, echo_codes: false };
+            let options =
+                arrears_server::Options { db: db.to_owned(), listen, lender, secure_cookies, sms, echo_codes: false, public_url };
             let server = arrears_server::Server::start(options)?;
             println!("serving {} on http://{} (Ctrl-C stops)", arrears_store::conn::redact(db), server.addr);
             println!("  http://{}/verify        the public check of certificates", server.addr);
@@ -633,7 +638,15 @@ fn serve_demo(
     }
     drop(store);
     let phone = store_phone_example(db)?;
-    let options = arrears_server::Options { db: db.to_owned(), listen, lender, secure_cookies: false, sms, echo_codes: true };
+    let options = arrears_server::Options {
+        db: db.to_owned(),
+        listen,
+        lender,
+        secure_cookies: false,
+        sms,
+        echo_codes: true,
+        public_url: None,
+    };
     let server = arrears_server::Server::start(options)?;
     println!();
     println!("serving the demo book on http://{} (Ctrl-C stops)", server.addr);

@@ -39,6 +39,9 @@ pub struct Options {
     pub sms: Box<dyn arrears_channels::Sender + Send>,
     /// Also print each login code in the server's log (the demo, whose SMS go to a file).
     pub echo_codes: bool,
+    /// The address the public reaches the server at (`https://loans.example.cn`), which the
+    /// certificates' QR codes point into; by default `http://` and the listening address.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for Options {
@@ -72,6 +75,7 @@ struct Shared {
     secure_cookies: bool,
     sms: Mutex<Box<dyn arrears_channels::Sender + Send>>,
     echo_codes: bool,
+    public_url: String,
 }
 
 impl std::fmt::Debug for Shared {
@@ -123,6 +127,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/portal", get(portal::portal))
         .route("/portal/login", get(portal::login_form).post(portal::login))
         .route("/portal/code", axum::routing::post(portal::send_code))
+        .route("/portal/certificate", axum::routing::post(portal::certificate))
+        .route("/portal/explain", get(portal::explain))
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), observe))
@@ -185,6 +191,7 @@ impl Server {
             secure_cookies: options.secure_cookies,
             sms: Mutex::new(options.sms),
             echo_codes: options.echo_codes,
+            public_url: options.public_url.map_or_else(|| format!("http://{addr}"), |u| u.trim_end_matches('/').to_owned()),
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {

@@ -227,11 +227,21 @@ fn loans_of(store: &mut arrears_store::Store, borrower_id: &str) -> Result<Vec<L
     Ok(out)
 }
 
-fn describe(lang: Lang, l: &LoanWords) -> String {
+fn describe(lang: Lang, l: &LoanWords, csrf: &str) -> String {
     let cur = &l.currency;
     let mut lines = Vec::new();
+    let mut extra = String::new();
     match l.status {
-        arrears_core::LoanStatus::PaidOff => lines.push(lang.t("这笔借款已还清。", "This loan is paid off.").to_owned()),
+        arrears_core::LoanStatus::PaidOff => {
+            lines.push(lang.t("这笔借款已还清。", "This loan is paid off.").to_owned());
+            extra = format!(
+                "<form method=\"post\" action=\"/portal/certificate?lang={}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <input type=\"hidden\" name=\"loan\" value=\"{}\"><button type=\"submit\">{}</button></form>",
+                lang.code(),
+                escape(&l.loan_no),
+                lang.t("下载结清证明（PDF）", "Download the settlement certificate (PDF)")
+            );
+        }
         _ if l.dpd > 0 => {
             let since = l.oldest_due.map_or_else(String::new, |d| d.to_string());
             lines.push(match lang {
@@ -275,28 +285,115 @@ fn describe(lang: Lang, l: &LoanWords) -> String {
         }
     }
     format!(
-        "<div class=\"card\"><p><strong>{}</strong> · {} {}</p>{}</div>",
+        "<div class=\"card\"><p><strong>{}</strong> · {} {}</p>{}<p><a href=\"/portal/explain?loan={}&amp;lang={}\">{}</a></p>{extra}</div>",
         escape(&l.loan_no),
         escape(cur),
         l.principal.grouped(),
-        lines.iter().map(|t| format!("<p>{}</p>", escape(t))).collect::<String>()
+        lines.iter().map(|t| format!("<p>{}</p>", escape(t))).collect::<String>(),
+        escape(&l.loan_no),
+        lang.code(),
+        lang.t("看懂我的借款 →", "Explain my loan →"),
     )
+}
+
+/// The borrower session of a request, if it has a live one.
+async fn borrower_session(shared: &Arc<Shared>, headers: &HeaderMap) -> Option<arrears_store::SessionRow> {
+    let token = cookie(headers, SESSION_COOKIE)?.to_owned();
+    let found = shared.with_store(move |store| arrears_app::auth::session(store, &token, now())).await;
+    found.ok().flatten().filter(|s| s.kind == "borrower")
 }
 
 /// `GET /portal`: the borrower's loans.
 pub async fn portal(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
     let lang = Lang::of(&q, &headers);
-    let to_login = Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
-    let Some(token) = cookie(&headers, SESSION_COOKIE).map(str::to_owned) else { return to_login };
-    let found = shared.with_store(move |store| arrears_app::auth::session(store, &token, now())).await;
-    let Some(session) = found.ok().flatten().filter(|s| s.kind == "borrower") else { return to_login };
+    let Some(session) = borrower_session(&shared, &headers).await else {
+        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    };
     let borrower = session.subject.clone();
     let Ok(loans) = shared.with_store(move |store| loans_of(store, &borrower)).await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
-    let mut body: String = loans.iter().map(|l| describe(lang, l)).collect();
+    let mut body: String = loans.iter().map(|l| describe(lang, l, &session.csrf)).collect();
     if loans.is_empty() {
         body.push_str(&format!("<div class=\"card\"><p>{}</p></div>", lang.t("没有找到您的借款。", "No loans were found.")));
     }
     page(lang, lender(&shared, lang), lang.t("我的借款", "My loans"), "/portal", &body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CertificateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    loan: String,
+}
+
+/// `POST /portal/certificate`: the settlement certificate of one of the borrower's paid-off
+/// loans, as PDF (issued the first time it is asked for).
+pub async fn certificate(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Form(form): Form<CertificateForm>,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let Some(session) = borrower_session(&shared, &headers).await else {
+        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    };
+    if form.csrf != session.csrf {
+        return forbidden(&shared, lang);
+    }
+    let (borrower, loan, lender) = (session.subject.clone(), form.loan.clone(), shared.lender.clone());
+    let verify = format!("{}/verify", shared.public_url);
+    let docs_lang = if lang == Lang::En { arrears_docs::Lang::En } else { arrears_docs::Lang::Zh };
+    let made = shared
+        .with_store(move |store| {
+            let code = arrears_app::certificates::settlement_for_borrower(store, &loan, &borrower)?;
+            arrears_app::documents::certificate(store, &lender, &code, Some(docs_lang), &verify)
+        })
+        .await;
+    match made {
+        Ok((c, pdf)) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}-settlement.pdf\"", c.statement.loan)),
+            ],
+            pdf.bytes,
+        )
+            .into_response(),
+        Err(arrears_app::AppError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
+        Err(arrears_app::AppError::Invalid { message, .. }) => (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
+        Err(e) => {
+            eprintln!("certificate failed: {e}");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// `GET /portal/explain?loan=L`: the terms of one of the borrower's loans in plain words.
+pub async fn explain(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let Some(session) = borrower_session(&shared, &headers).await else {
+        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    };
+    let loan_no = q.get("loan").cloned().unwrap_or_default();
+    let borrower = session.subject.clone();
+    let wanted = loan_no.clone();
+    let terms = shared
+        .with_store(move |store| Ok(store.read(|tx| tx.loan(&wanted))?.filter(|l| l.borrower_id == borrower).map(|l| l.terms)))
+        .await;
+    let Ok(Some(terms)) = terms else { return crate::pages::not_found(State(shared), Query(q), headers).await };
+    let items: String =
+        arrears_app::explain::explain(&terms).iter().map(|e| format!("<p>{}</p>", escape(lang.t(&e.zh, &e.en)))).collect();
+    let body = format!(
+        "<div class=\"card\"><p><strong>{}</strong></p>{items}</div><p><a href=\"/portal?lang={}\">{}</a></p>",
+        escape(&loan_no),
+        lang.code(),
+        lang.t("← 我的借款", "← My loans")
+    );
+    page(lang, lender(&shared, lang), lang.t("看懂我的借款", "My loan explained"), "/portal/explain", &body).into_response()
 }

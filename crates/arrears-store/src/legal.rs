@@ -240,6 +240,15 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The codes of the certificates of `kind` issued on a loan, newest first.
+    pub fn certificates_of(&mut self, loan_seq: i64, kind: &str) -> Result<Vec<String>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT code FROM certificates WHERE loan_seq = $1 AND kind = $2 ORDER BY issued_on DESC, code",
+            &[loan_seq.into(), kind.into()],
+        )?;
+        rows.iter().map(|r| r.text(0).map(str::to_owned)).collect()
+    }
+
     /// A certificate by its code: kind, issued on, and its statement (JSON).
     pub fn certificate(&mut self, code: &str) -> Result<Option<(String, Date, String)>, StoreError> {
         let rows = self.conn.query("SELECT kind, issued_on, statement FROM certificates WHERE code = $1", &[code.into()])?;

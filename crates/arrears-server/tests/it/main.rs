@@ -66,6 +66,7 @@ fn the_public_check_of_a_certificate_over_http() {
         secure_cookies: false,
         sms: sms_file(&book.path.with_extension("sms.jsonl")),
         echo_codes: false,
+        public_url: None,
     })
     .unwrap();
     let base = format!("http://{}", server.addr);
@@ -141,6 +142,7 @@ fn a_server_on_a_missing_database_does_not_start() {
         secure_cookies: false,
         sms: sms_file(&std::env::temp_dir().join("none.sms.jsonl")),
         echo_codes: false,
+        public_url: None,
     })
     .unwrap_err();
     assert!(!err.to_string().is_empty());
@@ -214,6 +216,7 @@ fn staff_log_in_with_csrf_a_rate_limit_and_log_out() {
         secure_cookies: false,
         sms: sms_file(&book.path.with_extension("sms.jsonl")),
         echo_codes: false,
+        public_url: None,
     })
     .unwrap();
     let base = format!("http://{}", server.addr);
@@ -293,7 +296,7 @@ fn codes_sent(book: &Book) -> Vec<(String, String)> {
 
 #[test]
 fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
-    let (book, _) = book_with_a_certificate("portal");
+    let (book, first_code) = book_with_a_certificate("portal");
     let mut store = arrears_app::open(&book.url).unwrap();
     let borrower = |id: &str, phone: &str| arrears_store::BorrowerRecord {
         borrower_id: id.into(),
@@ -307,7 +310,11 @@ fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
         opted_out: String::new(),
         segment: None,
     };
-    store.transaction(|tx| tx.upsert_borrowers(&[borrower("B1", "13800000001"), borrower("B2", "13800000002")])).unwrap();
+    store
+        .transaction(|tx| {
+            tx.upsert_borrowers(&[borrower("B1", "13800000001"), borrower("B2", "13800000002"), borrower("B3", "13800000003")])
+        })
+        .unwrap();
     // L2 (B2's) fell due on 2026-02-10 and is unpaid; the book stands on 2026-03-01.
     eod::run_until(&mut store, "2026-03-01".parse().unwrap(), EodOptions::default(), |_, _| ()).unwrap();
     let server = Server::start(Options {
@@ -317,6 +324,7 @@ fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
         secure_cookies: false,
         sms: sms_file(&book.path.with_extension("sms.jsonl")),
         echo_codes: false,
+        public_url: None,
     })
     .unwrap();
     let base = format!("http://{}", server.addr);
@@ -361,17 +369,53 @@ fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
     let en = send(&base, "GET", "/portal?lang=en", &session, "");
     assert!(en.body.contains("days late") && en.body.contains("credit bureau"), "{}", en.body);
     assert_eq!(send(&base, "GET", "/console", &session, "").status, 303, "a borrower is not staff");
+    let explained = send(&base, "GET", "/portal/explain?loan=L2", &session, "");
+    assert!(
+        explained.status == 200 && explained.body.contains("宽限期3天") && explained.body.contains("等额本息"),
+        "{}",
+        explained.body
+    );
+    assert_eq!(send(&base, "GET", "/portal/explain?loan=L1", &session, "").status, 404, "another borrower's loan is not found");
 
     // Five wrong tries kill a code.
-    send(&base, "POST", "/portal/code", &jar, &format!("csrf={csrf}&phone=13800000001"));
+    send(&base, "POST", "/portal/code", &jar, &format!("csrf={csrf}&phone=13800000003"));
     let (_, code) = codes_sent(&book).pop().unwrap();
     let wrong = if code == "000000" { "111111" } else { "000000" };
+    let login =
+        |phone: &str, code: &str| send(&base, "POST", "/portal/login", &jar, &format!("csrf={csrf}&phone={phone}&code={code}"));
     for _ in 0..5 {
-        assert_eq!(
-            send(&base, "POST", "/portal/login", &jar, &format!("csrf={csrf}&phone=13800000001&code={wrong}")).status,
-            401
-        );
+        assert_eq!(login("13800000003", wrong).status, 401);
     }
-    assert_eq!(send(&base, "POST", "/portal/login", &jar, &format!("csrf={csrf}&phone=13800000001&code={code}")).status, 401);
+    assert_eq!(login("13800000003", &code).status, 401);
+
+    // B1 paid L1 off: the settlement certificate, as PDF, already issued (the same code).
+    send(&base, "POST", "/portal/code", &jar, &format!("csrf={csrf}&phone=13800000001"));
+    let (_, code) = codes_sent(&book).pop().unwrap();
+    let session = format!("arrears_session={}", cookie_value(&login("13800000001", &code).cookies, "arrears_session"));
+    let mine = send(&base, "GET", "/portal", &session, "");
+    assert!(mine.body.contains("这笔借款已还清") && mine.body.contains("/portal/certificate"), "{}", mine.body);
+    let csrf_b1 = csrf_field(&mine.body);
+    assert_eq!(send(&base, "POST", "/portal/certificate", &session, "csrf=x&loan=L1").status, 403);
+    assert_eq!(
+        send(&base, "POST", "/portal/certificate", &session, &format!("csrf={csrf_b1}&loan=L2")).status,
+        404,
+        "not theirs"
+    );
+    let mut response = agent()
+        .post(&format!("{base}/portal/certificate"))
+        .header("Cookie", &session)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(format!("csrf={csrf_b1}&loan=L1").as_bytes())
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers().get("content-type").unwrap().to_str().unwrap(), "application/pdf");
+    let pdf = response.body_mut().with_config().limit(10_000_000).read_to_vec().unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let seq = store.read(|tx| tx.loan("L1")).unwrap().unwrap().seq;
+    assert_eq!(
+        store.read(|tx| tx.certificates_of(seq, "settlement")).unwrap(),
+        vec![first_code.clone()],
+        "no second certificate"
+    );
     server.stop().unwrap();
 }
