@@ -7,7 +7,7 @@
 //! rounding), so the examples are what the servicing would charge.
 
 use arrears_core::loan::daily_amount;
-use arrears_core::{schedule, Amount, LateFeeRule, LoanTerms, RepaymentMethod};
+use arrears_core::{schedule, Amount, Date, LateFeeRule, LoanError, LoanState, LoanStatus, LoanTerms, RepaymentMethod};
 use serde::Serialize;
 
 /// One term explained, in Chinese and English.
@@ -186,6 +186,51 @@ pub fn explain(terms: &LoanTerms) -> Vec<Explained> {
     out
 }
 
+/// What paying `amount` on `date` would do, worked on a copy of the loan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WhatIf {
+    pub date: Date,
+    pub amount: Amount,
+    /// Owed on the day before paying (all components, interest to the day), and after.
+    pub owed_before: Amount,
+    pub owed_after: Amount,
+    /// Past due before paying, and still past due after (nothing when the loan is current).
+    pub past_due_before: Amount,
+    pub past_due_after: Amount,
+    pub days_late_after: u32,
+    /// The loan is closed by the payment.
+    pub paid_off: bool,
+    /// The next due date after paying, and what falls due on it.
+    pub next_due: Option<(Date, Amount)>,
+}
+
+/// Pays `amount` on `date` (the loan's day or later) on a copy of the loan: nothing is stored.
+pub fn what_if(terms: &LoanTerms, state: &LoanState, date: Date, amount: Amount) -> Result<WhatIf, LoanError> {
+    let mut s = state.clone();
+    s.advance(terms, date.max(s.as_of))?;
+    let past_due = |s: &LoanState| (s.due().total() - s.credit).max(Amount::ZERO);
+    let owed = |s: &LoanState| if s.status == LoanStatus::PaidOff { Amount::ZERO } else { s.payoff_amount(terms) };
+    let (owed_before, past_due_before) = (owed(&s), past_due(&s));
+    s.apply_payment(terms, s.as_of, amount)?;
+    let next_due = s
+        .installments
+        .iter()
+        .filter(|i| i.due_date > s.as_of)
+        .map(|i| (i.due_date, i.outstanding().total() + if i.interest_charged { Amount::ZERO } else { i.scheduled_interest }))
+        .find(|(_, a)| !a.is_zero());
+    Ok(WhatIf {
+        date: s.as_of,
+        amount,
+        owed_before,
+        owed_after: owed(&s),
+        past_due_before,
+        past_due_after: past_due(&s),
+        days_late_after: s.dpd,
+        paid_off: s.status == LoanStatus::PaidOff,
+        next_due: if s.status == LoanStatus::PaidOff { None } else { next_due },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,6 +283,27 @@ mod tests {
         );
         assert!(penalty.en.contains("27% a year") && penalty.en.contains("compound interest"), "{}", penalty.en);
         assert_eq!(find(&all, "late-fee").en, "There is no late fee.");
+    }
+
+    #[test]
+    fn what_if_pays_a_copy_and_says_whether_the_loan_is_current_again() {
+        let t = terms(1_200_000, 1_800, RepaymentMethod::Annuity, ProductRules::default());
+        let mut state = LoanState::disburse(&t);
+        // Nothing paid: on 2026-03-01 the first installment (due 2026-02-10) is 19 days late.
+        let day = "2026-03-01".parse().unwrap();
+        state.advance(&t, day).unwrap();
+        let late = (state.due().total() - state.credit).max(Amount::ZERO);
+        assert!(state.dpd == 19 && late > Amount::ZERO);
+        let half = what_if(&t, &state, day, Amount(late.0 / 2)).unwrap();
+        assert!(half.past_due_after > Amount::ZERO && half.days_late_after > 0 && !half.paid_off, "{half:?}");
+        assert_eq!(half.owed_before - half.owed_after, Amount(late.0 / 2), "what is paid comes off what is owed");
+        let all = what_if(&t, &state, day, late).unwrap();
+        assert_eq!((all.past_due_after, all.days_late_after), (Amount::ZERO, 0), "current again");
+        assert_eq!(all.next_due.map(|(d, _)| d), Some("2026-03-10".parse().unwrap()));
+        let off = what_if(&t, &state, day, all.owed_before).unwrap();
+        assert!(off.paid_off && off.owed_after.is_zero() && off.next_due.is_none());
+        assert!(what_if(&t, &state, day, Amount(all.owed_before.0 + 1)).is_err(), "more than the payoff is refused");
+        assert_eq!(state.as_of, day, "the loan itself is untouched");
     }
 
     #[test]

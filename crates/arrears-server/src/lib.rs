@@ -129,6 +129,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/portal/code", axum::routing::post(portal::send_code))
         .route("/portal/certificate", axum::routing::post(portal::certificate))
         .route("/portal/explain", get(portal::explain))
+        .route("/portal/whatif", get(portal::what_if))
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), observe))

@@ -293,7 +293,16 @@ fn describe(lang: Lang, l: &LoanWords, csrf: &str) -> String {
         escape(&l.loan_no),
         lang.code(),
         lang.t("看懂我的借款 →", "Explain my loan →"),
-    )
+    ) + &if l.status == arrears_core::LoanStatus::PaidOff {
+        String::new()
+    } else {
+        format!(
+            "<p><a href=\"/portal/whatif?loan={}&amp;lang={}\">{}</a></p>",
+            escape(&l.loan_no),
+            lang.code(),
+            lang.t("如果我还一笔钱…（试算）", "What if I pay…")
+        )
+    }
 }
 
 /// The borrower session of a request, if it has a live one.
@@ -396,4 +405,113 @@ pub async fn explain(
         lang.t("← 我的借款", "← My loans")
     );
     page(lang, lender(&shared, lang), lang.t("看懂我的借款", "My loan explained"), "/portal/explain", &body).into_response()
+}
+
+/// `GET /portal/whatif?loan=L[&amount=X&date=D]`: what a payment would do, worked on a copy.
+pub async fn what_if(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let Some(session) = borrower_session(&shared, &headers).await else {
+        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    };
+    let loan_no = q.get("loan").cloned().unwrap_or_default();
+    let (borrower, wanted) = (session.subject.clone(), loan_no.clone());
+    let found = shared
+        .with_store(move |store| {
+            let owned = store.read(|tx| tx.loan(&wanted))?.is_some_and(|l| l.borrower_id == borrower);
+            if !owned {
+                return Ok(None);
+            }
+            let view = arrears_app::service::loan_view(store, &wanted, None)?;
+            Ok(Some((view.record.terms, view.state)))
+        })
+        .await;
+    let Ok(Some((terms, state))) = found else { return crate::pages::not_found(State(shared), Query(q), headers).await };
+    let cur = terms.currency().code();
+    let amount_text = q.get("amount").map(|a| a.trim().to_owned()).unwrap_or_default();
+    let date_text =
+        q.get("date").map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()).unwrap_or_else(|| state.as_of.to_string());
+    let mut result = String::new();
+    if !amount_text.is_empty() {
+        let amount = Amount::parse(&amount_text).ok().filter(|a| *a > Amount::ZERO);
+        let date = date_text.parse::<Date>().ok().filter(|d| *d >= state.as_of && *d <= state.as_of.add_days(365));
+        result = match (amount, date) {
+            (None, _) => format!(
+                "<p class=\"bad\">{}</p>",
+                lang.t("金额：请输入大于0的金额，如 500.00。", "Amount: enter an amount above zero, such as 500.00.")
+            ),
+            (_, None) => format!(
+                "<p class=\"bad\">{}</p>",
+                escape(&match lang {
+                    Lang::Zh => format!("日期：请输入{}至一年内的日期（YYYY-MM-DD）。", state.as_of),
+                    Lang::En => format!("Date: enter a date from {} to a year on (YYYY-MM-DD).", state.as_of),
+                })
+            ),
+            (Some(amount), Some(date)) => match arrears_app::explain::what_if(&terms, &state, date, amount) {
+                Ok(w) => what_if_words(lang, cur, &w),
+                Err(_) => format!(
+                    "<p class=\"bad\">{}</p>",
+                    lang.t("金额超过了当天结清所需的金额。", "That is more than it takes to pay the loan off on that day.")
+                ),
+            },
+        };
+    }
+    let body = format!(
+        "<div class=\"card\"><p><strong>{loan}</strong></p><form method=\"get\" action=\"/portal/whatif\" class=\"stack\">\
+         <input type=\"hidden\" name=\"loan\" value=\"{loan}\"><input type=\"hidden\" name=\"lang\" value=\"{code}\">\
+         <label>{amount_label} ({cur})<input type=\"text\" name=\"amount\" inputmode=\"decimal\" value=\"{amount}\"></label>\
+         <label>{date_label}<input type=\"date\" name=\"date\" value=\"{date}\"></label>\
+         <button type=\"submit\">{submit}</button></form>{result}</div>\
+         <p class=\"muted\">{note}</p><p><a href=\"/portal?lang={code}\">{back}</a></p>",
+        loan = escape(&loan_no),
+        code = lang.code(),
+        amount_label = lang.t("还款金额", "Amount"),
+        amount = escape(&amount_text),
+        date_label = lang.t("还款日期", "Date"),
+        date = escape(&date_text),
+        submit = lang.t("试算", "Work it out"),
+        note = lang.t("试算不会产生任何还款，仅供参考。", "This only works it out: nothing is paid."),
+        back = lang.t("← 我的借款", "← My loans"),
+    );
+    page(lang, lender(&shared, lang), lang.t("还款试算", "What if I pay"), "/portal/whatif", &body).into_response()
+}
+
+fn what_if_words(lang: Lang, cur: &str, w: &arrears_app::explain::WhatIf) -> String {
+    let money = |a: Amount| format!("{cur} {}", a.grouped());
+    let mut lines = vec![match lang {
+        Lang::Zh => format!("如您于{}还款{}：", w.date, money(w.amount)),
+        Lang::En => format!("If you pay {} on {}:", money(w.amount), w.date),
+    }];
+    if w.paid_off {
+        lines.push(lang.t("这笔借款将全部还清。", "the loan is paid off.").to_owned());
+    } else {
+        lines.push(match lang {
+            Lang::Zh => format!("尚欠合计{}（含截至当天的利息）。", money(w.owed_after)),
+            Lang::En => format!("{} is still owed in all (interest to that day included).", money(w.owed_after)),
+        });
+        if w.past_due_after.is_zero() {
+            lines.push(lang.t("逾期款项已还清，借款恢复正常。", "nothing is late any more: the loan is up to date.").to_owned());
+        } else {
+            lines.push(match lang {
+                Lang::Zh => {
+                    format!("仍有{}逾期未还（逾期{}天），罚息会继续按日计收。", money(w.past_due_after), w.days_late_after)
+                }
+                Lang::En => format!(
+                    "{} is still late ({} days), and penalty interest goes on each day until it is paid.",
+                    money(w.past_due_after),
+                    w.days_late_after
+                ),
+            });
+        }
+        if let Some((date, amount)) = w.next_due {
+            lines.push(match lang {
+                Lang::Zh => format!("下一期：{date} 应还约{}。", money(amount)),
+                Lang::En => format!("Next: about {} due on {date}.", money(amount)),
+            });
+        }
+    }
+    lines.iter().map(|l| format!("<p>{}</p>", escape(l))).collect()
 }

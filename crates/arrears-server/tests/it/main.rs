@@ -376,6 +376,18 @@ fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
         explained.body
     );
     assert_eq!(send(&base, "GET", "/portal/explain?loan=L1", &session, "").status, 404, "another borrower's loan is not found");
+    // What if: paying part leaves it late; paying enough brings it up to date; nothing is paid.
+    let part = send(&base, "GET", "/portal/whatif?loan=L2&amount=10.00", &session, "");
+    assert!(part.status == 200 && part.body.contains("逾期未还"), "{}", part.body);
+    let enough = send(&base, "GET", "/portal/whatif?loan=L2&amount=500.00&lang=en", &session, "");
+    assert!(enough.body.contains("the loan is up to date"), "{}", enough.body);
+    let bad = send(&base, "GET", "/portal/whatif?loan=L2&amount=ten", &session, "");
+    assert!(bad.body.contains("金额：请输入大于0的金额"), "{}", bad.body);
+    let too_much = send(&base, "GET", "/portal/whatif?loan=L2&amount=99999.00", &session, "");
+    assert!(too_much.body.contains("超过了当天结清所需的金额"), "{}", too_much.body);
+    assert_eq!(send(&base, "GET", "/portal/whatif?loan=L1&amount=1.00", &session, "").status, 404);
+    let seq2 = store.read(|tx| tx.loan("L2")).unwrap().unwrap().seq;
+    assert!(store.read(|tx| tx.payments_of(seq2)).unwrap().is_empty(), "a what-if pays nothing");
 
     // Five wrong tries kill a code.
     send(&base, "POST", "/portal/code", &jar, &format!("csrf={csrf}&phone=13800000003"));
