@@ -665,18 +665,20 @@ fn serve_demo(
     Ok(())
 }
 
-/// A borrower's phone on the demo book, for the portal's login.
+/// A borrower's phone on the demo book for the portal's login: one who paid a loan off (whose
+/// portal offers a settlement certificate), else any.
 fn store_phone_example(db: &str) -> Result<Option<String>> {
     let mut store = arrears_app::open(db)?;
-    let loans = store.read(|tx| tx.loans_page(0, 50))?;
+    let loans = store.read(|tx| tx.loans_page(0, 2_000))?;
+    let mut any = None;
     for loan in loans {
-        if let Some(b) = store.read(|tx| tx.borrower(&loan.borrower_id))? {
-            if let Some(phone) = b.phone {
-                return Ok(Some(phone));
-            }
+        let Some(phone) = store.read(|tx| tx.borrower(&loan.borrower_id))?.and_then(|b| b.phone) else { continue };
+        if loan.state.status == arrears_core::LoanStatus::PaidOff {
+            return Ok(Some(phone));
         }
+        any.get_or_insert(phone);
     }
-    Ok(None)
+    Ok(any)
 }
 
 fn run_demo(
