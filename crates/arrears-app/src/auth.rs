@@ -1,8 +1,9 @@
 //! Logins for the web application: staff passwords, hashed with Argon2id (never stored or
 //! logged as typed), and sessions. A session's token is 256 random bits handed to the browser
 //! once; the store keeps only its SHA-256, with the session's own CSRF token, its holder and
-//! role, and when it expires. Time here is the server's clock in seconds, given by the caller:
-//! sessions are not business events.
+//! role, and when it expires; expired sessions and day-old login codes are swept at each login.
+//! Time here is the server's clock in seconds, given by the caller: sessions are not business
+//! events.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -86,6 +87,7 @@ pub fn login_staff(store: &mut Store, name: &str, password: &str, now: i64) -> R
         expires_at: now + STAFF_SESSION_SECONDS,
     };
     store.transaction(|tx| {
+        tx.sweep_logins(now)?;
         tx.insert_session(&row)?;
         let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
         tx.audit(date, name, "login", name, "{}")?;
@@ -119,6 +121,8 @@ pub struct CodeToSend {
     pub borrower_id: String,
     pub phone: String,
     pub code: String,
+    /// The borrower's language on file (`zh` or `en`), which the text is written in.
+    pub language: String,
 }
 
 /// A phone number as typed, as the store keeps it: spaces, dashes and brackets dropped.
@@ -158,8 +162,10 @@ pub fn request_code(store: &mut Store, phone: &str, now: i64) -> Result<Option<C
         if sent >= 5 || last.is_some_and(|t| now - t < 60) {
             return Ok(None);
         }
+        tx.sweep_logins(now)?;
         tx.insert_login_code(&phone, borrower_id, &code_hash(&phone, &code), now, now + CODE_SECONDS)?;
-        Ok(Some(CodeToSend { borrower_id: borrower_id.clone(), phone: phone.clone(), code: code.clone() }))
+        let language = tx.borrower(borrower_id)?.map_or_else(|| "zh".to_owned(), |b| b.language);
+        Ok(Some(CodeToSend { borrower_id: borrower_id.clone(), phone: phone.clone(), code: code.clone(), language }))
     })
 }
 

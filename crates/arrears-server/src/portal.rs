@@ -94,7 +94,7 @@ pub async fn send_code(
     match requested {
         Ok(found) => {
             if let Some(code) = found {
-                deliver(&shared, lang, &code).await;
+                deliver(&shared, &code).await;
             }
             page(lang, lender(&shared, lang), title, "/portal/login", &code_form(lang, &form.csrf, form.phone.trim(), None))
                 .into_response()
@@ -111,7 +111,9 @@ pub async fn send_code(
 }
 
 /// Sends the code by the SMS channel (and, in the demo, says it in the server's log).
-async fn deliver(shared: &Arc<Shared>, lang: Lang, code: &arrears_app::auth::CodeToSend) {
+async fn deliver(shared: &Arc<Shared>, code: &arrears_app::auth::CodeToSend) {
+    // In the borrower's language on file, whatever the page's.
+    let lang = if code.language == "en" { Lang::En } else { Lang::Zh };
     let text = match lang {
         Lang::Zh => format!(
             "【{}】您的登录验证码为{}，5分钟内有效。请勿告诉任何人，我行工作人员不会索要验证码。",

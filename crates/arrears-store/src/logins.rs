@@ -74,6 +74,13 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Removes the sessions expired by `now` and the login codes older than a day.
+    pub fn sweep_logins(&mut self, now: i64) -> Result<(), StoreError> {
+        self.conn.execute("DELETE FROM sessions WHERE expires_at <= $1", &[now.into()])?;
+        self.conn.execute("DELETE FROM login_codes WHERE created_at < $1", &[(now - 86_400).into()])?;
+        Ok(())
+    }
+
     /// Ends every session of a subject (a password changed, a role removed).
     pub fn end_sessions_of(&mut self, kind: &str, subject: &str) -> Result<u64, StoreError> {
         self.conn.execute("DELETE FROM sessions WHERE kind = $1 AND subject = $2", &[kind.into(), subject.into()])

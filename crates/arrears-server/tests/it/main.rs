@@ -310,9 +310,10 @@ fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
         opted_out: String::new(),
         segment: None,
     };
+    let english = |id: &str, phone: &str| arrears_store::BorrowerRecord { language: "en".into(), ..borrower(id, phone) };
     store
         .transaction(|tx| {
-            tx.upsert_borrowers(&[borrower("B1", "13800000001"), borrower("B2", "13800000002"), borrower("B3", "13800000003")])
+            tx.upsert_borrowers(&[borrower("B1", "13800000001"), borrower("B2", "13800000002"), english("B3", "13800000003")])
         })
         .unwrap();
     // L2 (B2's) fell due on 2026-02-10 and is unpaid; the book stands on 2026-03-01.
@@ -392,6 +393,9 @@ fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
     // Five wrong tries kill a code.
     send(&base, "POST", "/portal/code", &jar, &format!("csrf={csrf}&phone=13800000003"));
     let (_, code) = codes_sent(&book).pop().unwrap();
+    let texts = std::fs::read_to_string(book.path.with_extension("sms.jsonl")).unwrap();
+    assert!(texts.lines().last().unwrap().contains("your login code is"), "in the borrower's language: {texts}");
+    assert!(texts.lines().next().unwrap().contains("您的登录验证码为"), "{texts}");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let login =
         |phone: &str, code: &str| send(&base, "POST", "/portal/login", &jar, &format!("csrf={csrf}&phone={phone}&code={code}"));
