@@ -27,11 +27,15 @@ pub(crate) const LOGIN_CSRF_COOKIE: &str = "arrears_login_csrf";
 const WINDOW: Duration = Duration::from_secs(15 * 60);
 const PER_NAME: usize = 5;
 const PER_ADDRESS: usize = 20;
+/// Keys the limiter holds before it forgets the stale ones.
+const MAX_KEYS: usize = 10_000;
 
 /// Failed logins in the last window, by name and by client address.
 #[derive(Debug, Default)]
 pub struct Limiter {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
+    /// When stale keys were last forgotten.
+    pruned: Mutex<Option<Instant>>,
 }
 
 impl Limiter {
@@ -42,17 +46,33 @@ impl Limiter {
     /// Seconds until another try is allowed, if the limit is reached.
     fn blocked(&self, name: &str, addr: &SocketAddr, now: Instant) -> Option<u64> {
         let mut failures = self.failures.lock().expect("limiter");
-        Self::keys(name, addr).into_iter().find_map(|(key, limit)| {
-            let list = failures.entry(key).or_default();
+        for (key, limit) in Self::keys(name, addr) {
+            let Some(list) = failures.get_mut(&key) else { continue };
             list.retain(|t| now.duration_since(*t) < WINDOW);
-            (list.len() >= limit).then(|| (WINDOW - now.duration_since(list[0])).as_secs() + 1)
-        })
+            if list.is_empty() {
+                failures.remove(&key);
+            } else if list.len() >= limit {
+                return Some((WINDOW - now.duration_since(list[0])).as_secs() + 1);
+            }
+        }
+        None
     }
 
     fn failed(&self, name: &str, addr: &SocketAddr, now: Instant) {
         let mut failures = self.failures.lock().expect("limiter");
         for (key, _) in Self::keys(name, addr) {
             failures.entry(key).or_default().push(now);
+        }
+        // A flood of made-up names must not grow the map without end: past a bound, forget
+        // every key whose failures are all older than the window (at most once a minute, so a
+        // flood does not make every failure walk the whole map).
+        let mut pruned = self.pruned.lock().expect("limiter");
+        if failures.len() > MAX_KEYS && pruned.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(60)) {
+            *pruned = Some(now);
+            failures.retain(|_, list| {
+                list.retain(|t| now.duration_since(*t) < WINDOW);
+                !list.is_empty()
+            });
         }
     }
 }
@@ -175,7 +195,7 @@ pub(crate) fn forbidden(shared: &Shared, lang: Lang) -> Response {
 }
 
 /// The staff session of a request, if it has a live one.
-async fn staff_session(shared: &Arc<Shared>, headers: &HeaderMap) -> Option<arrears_store::SessionRow> {
+pub(crate) async fn staff_session(shared: &Arc<Shared>, headers: &HeaderMap) -> Option<arrears_store::SessionRow> {
     let token = cookie(headers, SESSION_COOKIE)?.to_owned();
     let found = shared.with_store(move |store| arrears_app::auth::session(store, &token, now())).await.ok().flatten()?;
     (found.kind == "staff").then_some(found)
@@ -215,7 +235,10 @@ pub async fn console(
     let body = format!(
         "<div class=\"card\"><p>{who} <strong>{name}</strong> ({role}) · {day_label} {day}</p>\
          <form method=\"post\" action=\"/logout?lang={code}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <button type=\"submit\">{logout}</button></form></div><div class=\"card\">{table}</div>",
+         <button type=\"submit\">{logout}</button></form></div>\
+         <div class=\"card\"><form method=\"get\" action=\"/console/loans\"><input type=\"hidden\" name=\"lang\" value=\"{code}\">\
+         <input type=\"text\" name=\"loan\" placeholder=\"L00000001\" aria-label=\"{find}\"><button type=\"submit\">{find}</button></form></div>\
+         <div class=\"card\">{table}</div>",
         who = lang.t("已登录：", "Logged in:"),
         name = escape(&session.subject),
         role = escape(&session.role),
@@ -224,6 +247,7 @@ pub async fn console(
         code = lang.code(),
         csrf = session.csrf,
         logout = lang.t("退出", "Log out"),
+        find = lang.t("查找借款", "Find a loan"),
     );
     page(lang, crate::pages::lender(&shared, lang), lang.t("贷后管理台", "Console"), "/console", &body).into_response()
 }
@@ -255,4 +279,31 @@ pub async fn logout(
     let mut response = Redirect::to(&format!("/login?lang={}", lang.code())).into_response();
     response.headers_mut().append(header::SET_COOKIE, set_cookie(&shared, SESSION_COOKIE, "", "/", 0));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_blocks_a_name_and_forgets_stale_keys() {
+        let limiter = Limiter::default();
+        let addr: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        let t0 = Instant::now();
+        for _ in 0..PER_NAME {
+            assert_eq!(limiter.blocked("wang", &addr, t0), None);
+            limiter.failed("Wang ", &addr, t0);
+        }
+        assert!(limiter.blocked("wang", &addr, t0).is_some(), "the name, whatever its case and spaces");
+        assert_eq!(limiter.blocked("wang", &addr, t0 + WINDOW), None, "the window passed");
+        // A flood of names from many addresses (two keys each), then one more failure a
+        // window later.
+        for k in 0..MAX_KEYS / 2 + 1 {
+            let other: SocketAddr = format!("10.1.{}.{}:1", k / 250, k % 250).parse().unwrap();
+            limiter.failed(&format!("n{k}"), &other, t0);
+        }
+        assert!(limiter.failures.lock().unwrap().len() > MAX_KEYS);
+        limiter.failed("li", &addr, t0 + WINDOW);
+        assert_eq!(limiter.failures.lock().unwrap().len(), 2, "only the fresh keys are kept");
+    }
 }

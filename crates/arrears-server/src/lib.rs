@@ -11,6 +11,7 @@
 
 mod api;
 mod console;
+mod loan_page;
 mod metrics;
 mod pages;
 mod portal;
@@ -124,6 +125,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/login", get(console::login_form).post(console::login))
         .route("/logout", axum::routing::post(console::logout))
         .route("/console", get(console::console))
+        .route("/console/loans", get(loan_page::find))
+        .route("/console/loans/{loan}", get(loan_page::show))
         .route("/portal", get(portal::portal))
         .route("/portal/login", get(portal::login_form).post(portal::login))
         .route("/portal/code", axum::routing::post(portal::send_code))

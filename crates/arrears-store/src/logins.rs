@@ -81,6 +81,16 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Whether a call task on the loan was ever assigned to the agent `agent_id` (an agent's
+    /// console shows only such loans).
+    pub fn assigned_to_agent(&mut self, loan_seq: i64, agent_id: &str) -> Result<bool, StoreError> {
+        let rows = self.conn.query(
+            "SELECT 1 FROM call_tasks WHERE loan_seq = $1 AND assigned_to = $2 LIMIT 1",
+            &[loan_seq.into(), agent_id.into()],
+        )?;
+        Ok(!rows.is_empty())
+    }
+
     /// Ends every session of a subject (a password changed, a role removed).
     pub fn end_sessions_of(&mut self, kind: &str, subject: &str) -> Result<u64, StoreError> {
         self.conn.execute("DELETE FROM sessions WHERE kind = $1 AND subject = $2", &[kind.into(), subject.into()])

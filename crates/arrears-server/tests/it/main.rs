@@ -435,3 +435,77 @@ fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
     );
     server.stop().unwrap();
 }
+
+#[test]
+fn an_agent_sees_only_the_loans_assigned_to_them_and_a_supervisor_any() {
+    let (book, _) = book_with_a_certificate("roles");
+    let mut store = arrears_app::open(&book.url).unwrap();
+    for (name, role) in [("ag1", "agent"), ("ag2", "agent"), ("sup", "supervisor")] {
+        arrears_app::hardship::add_staff(&mut store, name, role).unwrap();
+        arrears_app::auth::set_password(&mut store, name, "a-long-enough-password", "admin").unwrap();
+    }
+    let l2 = store.read(|tx| tx.loan("L2")).unwrap().unwrap();
+    store
+        .transaction(|tx| {
+            tx.upsert_agent(&arrears_store::AgentRow {
+                agent_id: "ag1".into(),
+                name: "ag1".into(),
+                daily_cap: 50,
+                desk: String::new(),
+                active: true,
+            })?;
+            tx.add_call_tasks(&[arrears_store::CallTask {
+                id: 0,
+                task_key: "t-L2".into(),
+                loan_seq: l2.seq,
+                borrower_id: "B2".into(),
+                business_date: "2026-02-01".parse().unwrap(),
+                desk: "CNY".into(),
+                strategy: "s".into(),
+                arm: "a".into(),
+                step_day: 1,
+                template: "call".into(),
+                script: "".into(),
+                amount_due: 100,
+                dpd: 1,
+                priority: 1,
+                window_from: 0,
+                window_until: i64::MAX,
+                not_before: 0,
+                assigned_to: Some("ag1".into()),
+                status: "open".into(),
+                outcome: None,
+                attempts: 0,
+            }])
+        })
+        .unwrap();
+    let server = Server::start(Options {
+        db: book.url.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        lender: arrears_collect::Lender::default(),
+        secure_cookies: false,
+        sms: sms_file(&book.path.with_extension("sms.jsonl")),
+        echo_codes: false,
+        public_url: None,
+    })
+    .unwrap();
+    let base = format!("http://{}", server.addr);
+    let session_of = |name: &str| {
+        let form = send(&base, "GET", "/login", "", "");
+        let csrf = cookie_value(&form.cookies, "arrears_login_csrf");
+        let jar = format!("arrears_login_csrf={csrf}");
+        let a = send(&base, "POST", "/login", &jar, &format!("csrf={csrf}&name={name}&password=a-long-enough-password"));
+        format!("arrears_session={}", cookie_value(&a.cookies, "arrears_session"))
+    };
+    let (ag1, ag2, sup) = (session_of("ag1"), session_of("ag2"), session_of("sup"));
+    let page = send(&base, "GET", "/console/loans/L2", &ag1, "");
+    assert!(page.status == 200 && page.body.contains("L2") && page.body.contains("还款计划"), "{}", page.body);
+    assert_eq!(send(&base, "GET", "/console/loans/L1", &ag1, "").status, 404, "not assigned to ag1");
+    assert_eq!(send(&base, "GET", "/console/loans/L2", &ag2, "").status, 404, "another agent's loan");
+    assert_eq!(send(&base, "GET", "/console/loans/L1", &sup, "").status, 200, "a supervisor sees any loan");
+    assert_eq!(send(&base, "GET", "/console/loans/L9", &sup, "").status, 404);
+    assert_eq!(send(&base, "GET", "/console/loans/L1", "", "").status, 303, "no session: to the login page");
+    let found = send(&base, "GET", "/console/loans?loan=L2", &sup, "");
+    assert_eq!((found.status, found.location.as_str()), (303, "/console/loans/L2?lang=zh"));
+    server.stop().unwrap();
+}

@@ -1,0 +1,172 @@
+//! The console's loan page: terms, standing, balances by component, the schedule, payments and
+//! the communication record of one loan. Who may see it: supervisors and the hardship, legal,
+//! compliance and admin roles any loan; an agent only a loan with a call task assigned to them
+//! (their staff name is their agent id); anyone else, or a loan that does not exist, 404.
+//! Phones are masked on this page for every role.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::console::staff_session;
+use crate::pages::{escape, lender, page, Lang};
+use crate::Shared;
+
+/// Roles that see every loan.
+const SEE_ALL: [&str; 5] = ["supervisor", "hardship-officer", "legal-officer", "compliance-officer", "admin"];
+
+/// `138****5678`: the first three and last four digits of a phone, the rest hidden.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let (head, tail) = (&chars[..3], &chars[chars.len() - 4..]);
+    format!("{}{}{}", head.iter().collect::<String>(), "*".repeat(chars.len() - 7), tail.iter().collect::<String>())
+}
+
+/// `GET /console/loans?loan=L`: the search box's answer.
+pub async fn find(Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let loan = q.get("loan").map(|l| l.trim().to_owned()).unwrap_or_default();
+    let encoded: String = loan.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    Redirect::to(&format!("/console/loans/{encoded}?lang={}", lang.code())).into_response()
+}
+
+/// `GET /console/loans/{loan}`.
+pub async fn show(
+    State(shared): State<Arc<Shared>>,
+    Path(loan_no): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let Some(session) = staff_session(&shared, &headers).await else {
+        return Redirect::to(&format!("/login?lang={}", lang.code())).into_response();
+    };
+    let (who, role, wanted) = (session.subject.clone(), session.role.clone(), loan_no.clone());
+    let found = shared
+        .with_store(move |store| {
+            let allowed = store.read(|tx| {
+                let Some(loan) = tx.loan(&wanted)? else { return Ok::<_, arrears_app::AppError>(false) };
+                Ok(SEE_ALL.contains(&role.as_str()) || (role == "agent" && tx.assigned_to_agent(loan.seq, &who)?))
+            })?;
+            if !allowed {
+                return Ok(None);
+            }
+            let view = arrears_app::service::loan_view(store, &wanted, None)?;
+            let (contacts, borrower) = store.read(|tx| {
+                Ok::<_, arrears_app::AppError>((tx.contacts_of(view.record.seq)?, tx.borrower(&view.record.borrower_id)?))
+            })?;
+            Ok(Some((view, contacts, borrower)))
+        })
+        .await;
+    let (view, contacts, borrower) = match found {
+        Ok(Some(found)) => found,
+        Ok(None) => return crate::pages::not_found(State(shared), Query(q), headers).await,
+        Err(e) => {
+            eprintln!("loan page failed: {e}");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let t = &view.record.terms;
+    let s = &view.state;
+    let cur = t.currency().code();
+    let o = s.outstanding();
+    let row = |cells: &[String]| format!("<tr>{}</tr>", cells.iter().map(|c| format!("<td>{c}</td>")).collect::<String>());
+    let head = |cells: &[&str]| format!("<tr>{}</tr>", cells.iter().map(|c| format!("<th>{c}</th>")).collect::<String>());
+    let mut body = format!(
+        "<div class=\"card\"><p><strong>{loan}</strong> · {borrower} · {phone}</p><p>{cur} {principal} · {rate} · {months} {months_label} · {start}</p>\
+         <p>{status_label}: {status} · DPD {dpd} · {bucket} · {class}</p></div>",
+        loan = escape(&view.record.loan_no),
+        borrower = escape(&borrower.as_ref().map_or_else(|| view.record.borrower_id.clone(), |b| b.name.clone())),
+        phone = escape(&borrower.and_then(|b| b.phone).map_or_else(String::new, |p| mask_phone(&p))),
+        principal = t.principal().grouped(),
+        rate = t.annual_rate(),
+        months = t.term_months(),
+        months_label = lang.t("个月", "months"),
+        start = t.start_date(),
+        status_label = lang.t("状态", "Status"),
+        status = escape(&format!("{:?}", s.status).to_lowercase()),
+        dpd = s.dpd,
+        bucket = escape(&s.bucket.to_string()),
+        class = escape(&s.class.to_string()),
+    );
+    body.push_str(&format!(
+        "<div class=\"card\"><table>{}{}</table></div>",
+        head(&[
+            lang.t("本金", "Principal"),
+            lang.t("利息", "Interest"),
+            lang.t("罚息", "Penalty"),
+            lang.t("复利", "Compound"),
+            lang.t("费用", "Fees"),
+            lang.t("结清金额", "Payoff")
+        ]),
+        row(&[
+            o.principal.grouped(),
+            o.interest.grouped(),
+            o.penalty.grouped(),
+            o.compound.grouped(),
+            o.fee.grouped(),
+            view.payoff.grouped()
+        ]),
+    ));
+    let mut schedule =
+        head(&["#", lang.t("应还日", "Due"), lang.t("应还", "Charged"), lang.t("已还", "Paid"), lang.t("未还", "Owed"), "DPD"]);
+    for i in &s.installments {
+        schedule.push_str(&row(&[
+            i.n.to_string(),
+            i.due_date.to_string(),
+            i.charged.total().grouped(),
+            i.paid.total().grouped(),
+            i.outstanding().total().grouped(),
+            i.dpd_on(s.as_of).to_string(),
+        ]));
+    }
+    body.push_str(&format!("<div class=\"card\"><h2>{}</h2><table>{schedule}</table></div>", lang.t("还款计划", "Schedule")));
+    let mut payments = head(&[lang.t("日期", "Date"), lang.t("金额", "Amount"), lang.t("状态", "Status")]);
+    for p in &view.payments {
+        payments.push_str(&row(&[
+            p.value_date.to_string(),
+            p.amount.grouped(),
+            escape(&format!("{:?}", p.status).to_lowercase()),
+        ]));
+    }
+    body.push_str(&format!("<div class=\"card\"><h2>{}</h2><table>{payments}</table></div>", lang.t("还款记录", "Payments")));
+    let mut record = head(&[
+        lang.t("时间", "When"),
+        lang.t("渠道", "Channel"),
+        lang.t("对象", "Party"),
+        lang.t("决定", "Decision"),
+        lang.t("规则", "Rule"),
+    ]);
+    for c in contacts.iter().rev().take(50) {
+        record.push_str(&row(&[
+            escape(&c.at_local),
+            escape(&c.channel),
+            escape(&c.party),
+            escape(&c.decision),
+            escape(c.rule.as_deref().unwrap_or("")),
+        ]));
+    }
+    body.push_str(&format!(
+        "<div class=\"card\"><h2>{} ({})</h2><table>{record}</table></div>",
+        lang.t("沟通记录（最近50条）", "Communication record (last 50)"),
+        contacts.len()
+    ));
+    page(lang, lender(&shared, lang), &format!("{} {}", lang.t("借款", "Loan"), view.record.loan_no), "/console/loans", &body)
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn phones_are_masked_in_the_middle() {
+        assert_eq!(super::mask_phone("13812345678"), "138****5678");
+        assert_eq!(super::mask_phone("+12125550100"), "+12*****0100");
+        assert_eq!(super::mask_phone("1234567"), "*******");
+    }
+}
