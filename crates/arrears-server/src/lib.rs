@@ -133,6 +133,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/portal/certificate", axum::routing::post(portal::certificate))
         .route("/portal/explain", get(portal::explain))
         .route("/portal/whatif", get(portal::what_if))
+        .route("/portal/credit", get(portal::credit))
+        .route("/portal/dispute", axum::routing::post(portal::dispute))
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), observe))

@@ -295,6 +295,11 @@ fn describe(lang: Lang, l: &LoanWords, csrf: &str) -> String {
         escape(&l.loan_no),
         lang.code(),
         lang.t("看懂我的借款 →", "Explain my loan →"),
+    ) + &format!(
+        "<p><a href=\"/portal/credit?loan={}&amp;lang={}\">{}</a></p>",
+        escape(&l.loan_no),
+        lang.code(),
+        lang.t("我的征信记录 →", "My credit record →")
     ) + &if l.status == arrears_core::LoanStatus::PaidOff {
         String::new()
     } else {
@@ -516,4 +521,172 @@ fn what_if_words(lang: Lang, cur: &str, w: &arrears_app::explain::WhatIf) -> Str
         }
     }
     lines.iter().map(|l| format!("<p>{}</p>", escape(l))).collect()
+}
+
+/// A month's code in the borrower's words.
+fn month_words(lang: Lang, code: arrears_bureau::MonthCode) -> String {
+    use arrears_bureau::MonthCode::*;
+    match code {
+        AsAgreed => lang.t("按时还款", "paid as agreed").to_owned(),
+        Overdue(n) => match lang {
+            Lang::Zh => format!(
+                "逾期（第{n}档：{}）",
+                ["", "1–30天", "31–60天", "61–90天", "91–120天", "121–150天", "151–180天", "180天以上"][n.min(7) as usize]
+            ),
+            Lang::En => format!(
+                "late ({})",
+                ["", "1–30 days", "31–60 days", "61–90 days", "91–120 days", "121–150 days", "151–180 days", "over 180 days"]
+                    [n.min(7) as usize]
+            ),
+        },
+        Settled => lang.t("已结清", "paid off").to_owned(),
+        BadDebt => lang.t("呆账（已核销，仍须归还）", "written off (still owed)").to_owned(),
+        NothingDue => lang.t("当月无应还款", "nothing due that month").to_owned(),
+        other => format!("{}", other.char()),
+    }
+}
+
+/// Whether the session's borrower owns `loan_no`.
+fn owns(store: &mut arrears_store::Store, loan_no: &str, borrower_id: &str) -> Result<bool, arrears_app::AppError> {
+    Ok(store.read(|tx| tx.loan(loan_no))?.is_some_and(|l| l.borrower_id == borrower_id))
+}
+
+/// `GET /portal/credit?loan=L`: what the credit bureau is told of the loan month by month, when
+/// each late mark ages out, and a form to say something is wrong.
+pub async fn credit(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let Some(session) = borrower_session(&shared, &headers).await else {
+        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    };
+    let loan_no = q.get("loan").cloned().unwrap_or_default();
+    let (borrower, wanted) = (session.subject.clone(), loan_no.clone());
+    let found = shared
+        .with_store(move |store| {
+            if !owns(store, &wanted, &borrower)? {
+                return Ok(None);
+            }
+            Ok(Some(arrears_app::bureau::history(store, &wanted)?))
+        })
+        .await;
+    let Ok(Some(history)) = found else { return crate::pages::not_found(State(shared), Query(q), headers).await };
+    let months: String = history
+        .months
+        .iter()
+        .rev()
+        .map(|(m, c)| format!("<tr><td>{}</td><td>{}</td></tr>", escape(m), escape(&month_words(lang, *c))))
+        .collect();
+    let marks: String = if history.marks.is_empty() {
+        format!("<p>{}</p>", lang.t("没有逾期记录。", "There is no late mark."))
+    } else {
+        history
+            .marks
+            .iter()
+            .map(|m| {
+                let text = match (lang, &m.ages_out) {
+                    (Lang::Zh, Some(out)) => format!("{}至{}的逾期记录，将于{out}后不再展示。", m.from, m.to),
+                    (Lang::Zh, None) => format!("{}至{}的逾期记录尚未结清；结清后保留{}年。", m.from, m.to, history.mark_years),
+                    (Lang::En, Some(out)) => format!("The late months {} to {} stop showing after {out}.", m.from, m.to),
+                    (Lang::En, None) => format!(
+                        "The late months from {} to {} are not yet paid; once paid, the mark stays {} years.",
+                        m.from, m.to, history.mark_years
+                    ),
+                };
+                format!("<p>{}</p>", escape(&text))
+            })
+            .collect()
+    };
+    let body = format!(
+        "<div class=\"card\"><p><strong>{loan}</strong></p>{marks}<table><thead><tr><th>{month}</th><th>{reported}</th></tr></thead><tbody>{months}</tbody></table></div>\
+         <div class=\"card\"><p>{wrong}</p><form method=\"post\" action=\"/portal/dispute?lang={code}\" class=\"stack\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"loan\" value=\"{loan}\">\
+         <label>{month_label}<input type=\"text\" name=\"month\" placeholder=\"2026-05\"></label>\
+         <label>{reason_label}<input type=\"text\" name=\"reason\" required maxlength=\"2000\"></label>\
+         <button type=\"submit\">{submit}</button></form></div><p><a href=\"/portal?lang={code}\">{back}</a></p>",
+        loan = escape(&loan_no),
+        month = lang.t("月份", "Month"),
+        reported = lang.t("报送内容", "Reported"),
+        wrong = lang.t(
+            "如您认为报送有误，可在此提出异议。异议处理期间我们会暂停催收，并在20日内书面答复。",
+            "If you think something reported is wrong, tell us here. Collection pauses while we look into it, and we answer in writing within 20 days."
+        ),
+        code = lang.code(),
+        csrf = session.csrf,
+        month_label = lang.t("有误的月份（可不填）", "The month that is wrong (optional)"),
+        reason_label = lang.t("哪里有误", "What is wrong"),
+        submit = lang.t("提出异议", "Raise a dispute"),
+        back = lang.t("← 我的借款", "← My loans"),
+    );
+    page(lang, lender(&shared, lang), lang.t("我的征信记录", "My credit record"), "/portal/credit", &body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DisputeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    loan: String,
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /portal/dispute`: the borrower disputes what was reported; collection pauses.
+pub async fn dispute(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    Form(form): Form<DisputeForm>,
+) -> Response {
+    let lang = Lang::of(&q, &headers);
+    let Some(session) = borrower_session(&shared, &headers).await else {
+        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    };
+    if form.csrf != session.csrf {
+        return forbidden(&shared, lang);
+    }
+    let borrower = session.subject.clone();
+    let loan = form.loan.clone();
+    let opened = shared
+        .with_store(move |store| {
+            if !owns(store, &form.loan, &borrower)? {
+                return Ok(None);
+            }
+            let month = Some(form.month.trim()).filter(|m| !m.is_empty());
+            let actor = format!("borrower:{borrower}");
+            let d = arrears_app::disputes::NewDispute {
+                loan_no: &form.loan,
+                month,
+                amount: None,
+                reason: &form.reason,
+                channel: "portal",
+                actor: &actor,
+            };
+            Ok(Some(arrears_app::disputes::open(store, &d)?))
+        })
+        .await;
+    let text = match opened {
+        Ok(Some(id)) => match lang {
+            Lang::Zh => format!("异议已受理（编号{id}）。处理期间暂停催收，我们将在20日内书面答复。"),
+            Lang::En => format!("Your dispute is received (number {id}). Collection pauses while we look into it; we answer in writing within 20 days."),
+        },
+        Ok(None) => return crate::pages::not_found(State(shared), Query(q), headers).await,
+        Err(arrears_app::AppError::Invalid { field, message }) => {
+            let body = format!("<div class=\"card\"><p class=\"bad\">{}: {}</p></div>", escape(field), escape(&message));
+            return (StatusCode::UNPROCESSABLE_ENTITY, page(lang, lender(&shared, lang), lang.t("提出异议", "Raise a dispute"), "/portal/dispute", &body))
+                .into_response();
+        }
+        Err(e) => {
+            eprintln!("dispute failed: {e}");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let body = format!(
+        "<div class=\"card\"><p class=\"ok\">{}</p></div><p><a href=\"/portal/credit?loan={}&amp;lang={}\">{}</a></p>",
+        escape(&text),
+        escape(&loan),
+        lang.code(),
+        lang.t("← 我的征信记录", "← My credit record")
+    );
+    page(lang, lender(&shared, lang), lang.t("提出异议", "Raise a dispute"), "/portal/dispute", &body).into_response()
 }

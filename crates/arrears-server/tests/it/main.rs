@@ -316,8 +316,14 @@ fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
             tx.upsert_borrowers(&[borrower("B1", "13800000001"), borrower("B2", "13800000002"), english("B3", "13800000003")])
         })
         .unwrap();
-    // L2 (B2's) fell due on 2026-02-10 and is unpaid; the book stands on 2026-03-01.
-    eod::run_until(&mut store, "2026-03-01".parse().unwrap(), EodOptions::default(), |_, _| ()).unwrap();
+    // L2 (B2's) fell due on 2026-02-10 and is unpaid; the book stands on 2026-03-01, with
+    // February's month-end record (what the credit bureau is told).
+    let risk = arrears_app::risk::RiskConfig::shipped();
+    eod::run_days(&mut store, "2026-03-01".parse().unwrap(), EodOptions::default(), |store, day, _| {
+        arrears_app::risk::month_end(store, day, &risk)?;
+        Ok(())
+    })
+    .unwrap();
     let server = Server::start(Options {
         db: book.url.clone(),
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -389,6 +395,28 @@ fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
     assert_eq!(send(&base, "GET", "/portal/whatif?loan=L1&amount=1.00", &session, "").status, 404);
     let seq2 = store.read(|tx| tx.loan("L2")).unwrap().unwrap().seq;
     assert!(store.read(|tx| tx.payments_of(seq2)).unwrap().is_empty(), "a what-if pays nothing");
+
+    // The credit record: what was reported at February's end, and a dispute raised from it.
+    let credit = send(&base, "GET", "/portal/credit?loan=L2", &session, "");
+    assert!(
+        credit.status == 200 && credit.body.contains("2026-02") && credit.body.contains("逾期（第1档：1–30天）"),
+        "{}",
+        credit.body
+    );
+    assert!(credit.body.contains("尚未结清"), "{}", credit.body);
+    assert_eq!(send(&base, "GET", "/portal/credit?loan=L1", &session, "").status, 404);
+    let csrf_b2 = csrf_field(&credit.body);
+    assert_eq!(send(&base, "POST", "/portal/dispute", &session, "csrf=x&loan=L2&reason=wrong").status, 403);
+    let empty = send(&base, "POST", "/portal/dispute", &session, &format!("csrf={csrf_b2}&loan=L2&reason="));
+    assert!(empty.status == 422 && empty.body.contains("reason"), "{}", empty.body);
+    let other = send(&base, "POST", "/portal/dispute", &session, &format!("csrf={csrf_b2}&loan=L1&reason=not+mine"));
+    assert_eq!(other.status, 404, "another borrower's loan");
+    let raised =
+        send(&base, "POST", "/portal/dispute", &session, &format!("csrf={csrf_b2}&loan=L2&month=2026-02&reason=I+paid+on+time"));
+    assert!(raised.status == 200 && raised.body.contains("异议已受理"), "{}", raised.body);
+    let open = arrears_app::disputes::open_disputes(&mut store).unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!((open[0].0.channel.as_str(), open[0].0.month.as_deref()), ("portal", Some("2026-02")));
 
     // Five wrong tries kill a code.
     send(&base, "POST", "/portal/code", &jar, &format!("csrf={csrf}&phone=13800000003"));
