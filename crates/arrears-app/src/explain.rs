@@ -3,10 +3,10 @@
 //! all-in cost cap, the grace period, penalty interest and the late fee. Much overdue debt
 //! starts with terms nobody understood; the borrower's portal shows this.
 //!
-//! Pure: the figures come from the core (the schedule, the day count, the penalty's daily
-//! rounding), so the examples are what the servicing would charge.
+//! Pure: the figures come from the core (the schedule, and a copy of the loan serviced with its
+//! first installment unpaid for the penalty and the late fee), so the examples are what the
+//! servicing would charge.
 
-use arrears_core::loan::daily_amount;
 use arrears_core::{schedule, Amount, Date, LateFeeRule, LoanError, LoanState, LoanStatus, LoanTerms, RepaymentMethod};
 use serde::Serialize;
 
@@ -123,12 +123,17 @@ pub fn explain(terms: &LoanTerms) -> Vec<Explained> {
             grace_end
         ),
     ));
-    let basis = terms.day_count().basis();
+    // The first installment left unpaid, serviced by the core: what it charges is the example.
+    let late = |days: u32| {
+        let mut copy = LoanState::disburse(terms);
+        copy.advance(terms, first.due_date.add_days(days as i32)).expect("servicing a new loan forward");
+        copy.installments[0].charged
+    };
     let rate = terms.penalty_rate();
-    let on_interest = if rules.compound_interest { daily_amount(first.interest, rate, basis) } else { Amount::ZERO };
-    let per_day = daily_amount(first.principal, rate, basis) + on_interest;
+    let (charged, day_before) = (late(EXAMPLE_DAYS_LATE), late(EXAMPLE_DAYS_LATE - 1));
+    let total = charged.penalty + charged.compound;
+    let per_day = total - (day_before.penalty + day_before.compound);
     let days = EXAMPLE_DAYS_LATE.saturating_sub(grace);
-    let total = Amount(per_day.0 * i64::from(days));
     let (also_zh, also_en) = if rules.compound_interest {
         ("及逾期利息（复利）", " and on the late interest (compound interest)")
     } else {
@@ -166,13 +171,7 @@ pub fn explain(terms: &LoanTerms) -> Vec<Explained> {
             ),
         ),
         LateFeeRule::PercentOfInstallment(share) => {
-            let example = Amount(arrears_core::rate::mul_div(
-                first.total().0 as i128,
-                share.parts_per_1e8() as i128,
-                arrears_core::rate::RATE_SCALE,
-                arrears_core::Rounding::HalfUp,
-            ) as i64);
-            let example = rules.late_fee.cap_per_installment.map_or(example, |c| example.min(c));
+            let example = charged.fee;
             explained(
                 "late-fee",
                 format!("逾期手续费：某期在宽限期结束时仍未还清，按该期未还金额的{share}收取；例如第1期全额未还，约{}。", money(example)),
@@ -234,6 +233,7 @@ pub fn what_if(terms: &LoanTerms, state: &LoanState, date: Date, amount: Amount)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrears_core::loan::daily_amount;
     use arrears_core::{ProductRules, Rate, TermsInput};
 
     fn terms(principal: i64, rate_bp: i64, method: RepaymentMethod, rules: ProductRules) -> LoanTerms {

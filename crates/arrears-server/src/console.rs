@@ -176,10 +176,7 @@ pub async fn login(
             (StatusCode::UNAUTHORIZED, login_page(&shared, lang, expected, &form.name, Some(text)).into_response())
                 .into_response()
         }
-        Err(e) => {
-            eprintln!("login failed: {e}");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
-        }
+        Err(e) => unavailable("login", e),
     }
 }
 
@@ -194,11 +191,40 @@ pub(crate) fn forbidden(shared: &Shared, lang: Lang) -> Response {
         .into_response()
 }
 
-/// The staff session of a request, if it has a live one.
-pub(crate) async fn staff_session(shared: &Arc<Shared>, headers: &HeaderMap) -> Option<arrears_store::SessionRow> {
-    let token = cookie(headers, SESSION_COOKIE)?.to_owned();
-    let found = shared.with_store(move |store| arrears_app::auth::session(store, &token, now())).await.ok().flatten()?;
-    (found.kind == "staff").then_some(found)
+/// The live session of `kind` (`staff` or `borrower`) a request carries, or else the redirect
+/// to that kind's login page.
+pub(crate) async fn signed_in(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    kind: &str,
+    lang: Lang,
+) -> Result<arrears_store::SessionRow, Response> {
+    let login = if kind == "staff" { "/login" } else { "/portal/login" };
+    let to_login = || Redirect::to(&format!("{login}?lang={}", lang.code())).into_response();
+    let token = cookie(headers, SESSION_COOKIE).ok_or_else(to_login)?.to_owned();
+    let found = shared.with_store(move |store| arrears_app::auth::session(store, &token, now())).await;
+    found.ok().flatten().filter(|s| s.kind == kind).ok_or_else(to_login)
+}
+
+/// [`signed_in`] for a form, which must also carry the session's CSRF token (else 403).
+pub(crate) async fn signed_in_form(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    kind: &str,
+    lang: Lang,
+    csrf: &str,
+) -> Result<arrears_store::SessionRow, Response> {
+    let session = signed_in(shared, headers, kind, lang).await?;
+    if session.csrf != csrf {
+        return Err(forbidden(shared, lang));
+    }
+    Ok(session)
+}
+
+/// 503 for a request whose work failed, said in the server's log.
+pub(crate) fn unavailable(what: &str, error: impl std::fmt::Display) -> Response {
+    eprintln!("{what} failed: {error}");
+    StatusCode::SERVICE_UNAVAILABLE.into_response()
 }
 
 /// `GET /console`: who is logged in, and the book by bucket (the dashboard grows from here).
@@ -208,8 +234,9 @@ pub async fn console(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(&q, &headers);
-    let Some(session) = staff_session(&shared, &headers).await else {
-        return Redirect::to(&format!("/login?lang={}", lang.code())).into_response();
+    let session = match signed_in(&shared, &headers, "staff", lang).await {
+        Ok(session) => session,
+        Err(to_login) => return to_login,
     };
     let book = shared.with_store(arrears_app::service::portfolio).await;
     let Ok((day, rows)) = book else { return StatusCode::SERVICE_UNAVAILABLE.into_response() };
@@ -266,11 +293,8 @@ pub async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let lang = Lang::of(&q, &headers);
-    let Some(session) = staff_session(&shared, &headers).await else {
-        return Redirect::to(&format!("/login?lang={}", lang.code())).into_response();
-    };
-    if form.csrf != session.csrf {
-        return forbidden(&shared, lang);
+    if let Err(refused) = signed_in_form(&shared, &headers, "staff", lang, &form.csrf).await {
+        return refused;
     }
     let token = cookie(&headers, SESSION_COOKIE).unwrap_or("").to_owned();
     if shared.with_store(move |store| arrears_app::auth::logout(store, &token, now())).await.is_err() {

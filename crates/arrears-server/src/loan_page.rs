@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::console::staff_session;
+use crate::console::{signed_in, unavailable};
 use crate::pages::{escape, lender, page, Lang};
 use crate::Shared;
 
@@ -44,8 +44,9 @@ pub async fn show(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(&q, &headers);
-    let Some(session) = staff_session(&shared, &headers).await else {
-        return Redirect::to(&format!("/login?lang={}", lang.code())).into_response();
+    let session = match signed_in(&shared, &headers, "staff", lang).await {
+        Ok(session) => session,
+        Err(to_login) => return to_login,
     };
     let (who, role, wanted) = (session.subject.clone(), session.role.clone(), loan_no.clone());
     let found = shared
@@ -67,10 +68,7 @@ pub async fn show(
     let (view, contacts, borrower) = match found {
         Ok(Some(found)) => found,
         Ok(None) => return crate::pages::not_found(State(shared), Query(q), headers).await,
-        Err(e) => {
-            eprintln!("loan page failed: {e}");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
+        Err(e) => return unavailable("loan page", e),
     };
     let t = &view.record.terms;
     let s = &view.state;

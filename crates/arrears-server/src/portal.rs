@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use crate::console::{cookie, forbidden, now, set_cookie, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::console::{
+    cookie, forbidden, now, set_cookie, signed_in, signed_in_form, unavailable, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
+};
 use crate::pages::{escape, lender, page, Lang};
 use crate::Shared;
 
@@ -103,10 +105,7 @@ pub async fn send_code(
             let body = phone_form(lang, &form.csrf, Some(lang.t("请输入正确的手机号。", "Enter a phone number.")));
             (StatusCode::UNPROCESSABLE_ENTITY, page(lang, lender(&shared, lang), title, "/portal/login", &body)).into_response()
         }
-        Err(e) => {
-            eprintln!("login code failed: {e}");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
-        }
+        Err(e) => unavailable("login code", e),
     }
 }
 
@@ -167,10 +166,7 @@ pub async fn login(
             )
                 .into_response()
         }
-        Err(e) => {
-            eprintln!("borrower login failed: {e}");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
-        }
+        Err(e) => unavailable("borrower login", e),
     }
 }
 
@@ -312,18 +308,12 @@ fn describe(lang: Lang, l: &LoanWords, csrf: &str) -> String {
     }
 }
 
-/// The borrower session of a request, if it has a live one.
-async fn borrower_session(shared: &Arc<Shared>, headers: &HeaderMap) -> Option<arrears_store::SessionRow> {
-    let token = cookie(headers, SESSION_COOKIE)?.to_owned();
-    let found = shared.with_store(move |store| arrears_app::auth::session(store, &token, now())).await;
-    found.ok().flatten().filter(|s| s.kind == "borrower")
-}
-
 /// `GET /portal`: the borrower's loans.
 pub async fn portal(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
     let lang = Lang::of(&q, &headers);
-    let Some(session) = borrower_session(&shared, &headers).await else {
-        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    let session = match signed_in(&shared, &headers, "borrower", lang).await {
+        Ok(session) => session,
+        Err(to_login) => return to_login,
     };
     let borrower = session.subject.clone();
     let Ok(loans) = shared.with_store(move |store| loans_of(store, &borrower)).await else {
@@ -353,12 +343,10 @@ pub async fn certificate(
     Form(form): Form<CertificateForm>,
 ) -> Response {
     let lang = Lang::of(&q, &headers);
-    let Some(session) = borrower_session(&shared, &headers).await else {
-        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    let session = match signed_in_form(&shared, &headers, "borrower", lang, &form.csrf).await {
+        Ok(session) => session,
+        Err(refused) => return refused,
     };
-    if form.csrf != session.csrf {
-        return forbidden(&shared, lang);
-    }
     let (borrower, loan, lender) = (session.subject.clone(), form.loan.clone(), shared.lender.clone());
     let verify = format!("{}/verify", shared.public_url);
     let docs_lang = if lang == Lang::En { arrears_docs::Lang::En } else { arrears_docs::Lang::Zh };
@@ -379,10 +367,7 @@ pub async fn certificate(
             .into_response(),
         Err(arrears_app::AppError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
         Err(arrears_app::AppError::Invalid { message, .. }) => (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
-        Err(e) => {
-            eprintln!("certificate failed: {e}");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
-        }
+        Err(e) => unavailable("certificate", e),
     }
 }
 
@@ -393,8 +378,9 @@ pub async fn explain(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(&q, &headers);
-    let Some(session) = borrower_session(&shared, &headers).await else {
-        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    let session = match signed_in(&shared, &headers, "borrower", lang).await {
+        Ok(session) => session,
+        Err(to_login) => return to_login,
     };
     let loan_no = q.get("loan").cloned().unwrap_or_default();
     let borrower = session.subject.clone();
@@ -421,8 +407,9 @@ pub async fn what_if(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(&q, &headers);
-    let Some(session) = borrower_session(&shared, &headers).await else {
-        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    let session = match signed_in(&shared, &headers, "borrower", lang).await {
+        Ok(session) => session,
+        Err(to_login) => return to_login,
     };
     let loan_no = q.get("loan").cloned().unwrap_or_default();
     let (borrower, wanted) = (session.subject.clone(), loan_no.clone());
@@ -555,8 +542,9 @@ fn owns(store: &mut arrears_store::Store, loan_no: &str, borrower_id: &str) -> R
 /// each late mark ages out, and a form to say something is wrong.
 pub async fn credit(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
     let lang = Lang::of(&q, &headers);
-    let Some(session) = borrower_session(&shared, &headers).await else {
-        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    let session = match signed_in(&shared, &headers, "borrower", lang).await {
+        Ok(session) => session,
+        Err(to_login) => return to_login,
     };
     let loan_no = q.get("loan").cloned().unwrap_or_default();
     let (borrower, wanted) = (session.subject.clone(), loan_no.clone());
@@ -639,12 +627,10 @@ pub async fn dispute(
     Form(form): Form<DisputeForm>,
 ) -> Response {
     let lang = Lang::of(&q, &headers);
-    let Some(session) = borrower_session(&shared, &headers).await else {
-        return Redirect::to(&format!("/portal/login?lang={}", lang.code())).into_response();
+    let session = match signed_in_form(&shared, &headers, "borrower", lang, &form.csrf).await {
+        Ok(session) => session,
+        Err(refused) => return refused,
     };
-    if form.csrf != session.csrf {
-        return forbidden(&shared, lang);
-    }
     let borrower = session.subject.clone();
     let loan = form.loan.clone();
     let opened = shared
@@ -676,10 +662,7 @@ pub async fn dispute(
             return (StatusCode::UNPROCESSABLE_ENTITY, page(lang, lender(&shared, lang), lang.t("提出异议", "Raise a dispute"), "/portal/dispute", &body))
                 .into_response();
         }
-        Err(e) => {
-            eprintln!("dispute failed: {e}");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
+        Err(e) => return unavailable("dispute", e),
     };
     let body = format!(
         "<div class=\"card\"><p class=\"ok\">{}</p></div><p><a href=\"/portal/credit?loan={}&amp;lang={}\">{}</a></p>",

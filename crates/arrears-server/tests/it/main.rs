@@ -36,6 +36,20 @@ fn book_with_a_certificate(name: &str) -> (Book, String) {
     (book, code)
 }
 
+/// The server on `book`, on a free port, its SMS channel writing beside the book.
+fn serve(book: &Book) -> Server {
+    Server::start(Options {
+        db: book.url.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        lender: arrears_collect::Lender::default(),
+        secure_cookies: false,
+        sms: sms_file(&book.path.with_extension("sms.jsonl")),
+        echo_codes: false,
+        public_url: None,
+    })
+    .unwrap()
+}
+
 /// The SMS channel writing to a file, as the demo's does.
 fn sms_file(path: &std::path::Path) -> Box<dyn arrears_channels::Sender + Send> {
     Box::new(arrears_channels::file::FileSender::new(arrears_channels::Channel::Sms, path))
@@ -59,16 +73,7 @@ fn get(base: &str, path: &str, accept_language: Option<&str>) -> (u16, String) {
 #[test]
 fn the_public_check_of_a_certificate_over_http() {
     let (book, code) = book_with_a_certificate("verify");
-    let server = Server::start(Options {
-        db: book.url.clone(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        lender: arrears_collect::Lender::default(),
-        secure_cookies: false,
-        sms: sms_file(&book.path.with_extension("sms.jsonl")),
-        echo_codes: false,
-        public_url: None,
-    })
-    .unwrap();
+    let server = serve(&book);
     let base = format!("http://{}", server.addr);
 
     assert_eq!(get(&base, "/healthz", None), (200, "ok\n".to_owned()));
@@ -209,16 +214,7 @@ fn staff_log_in_with_csrf_a_rate_limit_and_log_out() {
     arrears_app::auth::set_password(&mut store, "li", "another-long-passphrase", "admin").unwrap();
     let err = arrears_app::auth::set_password(&mut store, "li", "short", "admin").unwrap_err();
     assert!(err.to_string().starts_with("password: 12 to 200 characters"), "{err}");
-    let server = Server::start(Options {
-        db: book.url.clone(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        lender: arrears_collect::Lender::default(),
-        secure_cookies: false,
-        sms: sms_file(&book.path.with_extension("sms.jsonl")),
-        echo_codes: false,
-        public_url: None,
-    })
-    .unwrap();
+    let server = serve(&book);
     let base = format!("http://{}", server.addr);
 
     // No session: the console sends to the login page.
@@ -324,16 +320,7 @@ fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
         Ok(())
     })
     .unwrap();
-    let server = Server::start(Options {
-        db: book.url.clone(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        lender: arrears_collect::Lender::default(),
-        secure_cookies: false,
-        sms: sms_file(&book.path.with_extension("sms.jsonl")),
-        echo_codes: false,
-        public_url: None,
-    })
-    .unwrap();
+    let server = serve(&book);
     let base = format!("http://{}", server.addr);
     assert_eq!(send(&base, "GET", "/portal", "", "").location, "/portal/login?lang=zh");
     let form = send(&base, "GET", "/portal/login", "", "");
@@ -507,16 +494,7 @@ fn an_agent_sees_only_the_loans_assigned_to_them_and_a_supervisor_any() {
             }])
         })
         .unwrap();
-    let server = Server::start(Options {
-        db: book.url.clone(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        lender: arrears_collect::Lender::default(),
-        secure_cookies: false,
-        sms: sms_file(&book.path.with_extension("sms.jsonl")),
-        echo_codes: false,
-        public_url: None,
-    })
-    .unwrap();
+    let server = serve(&book);
     let base = format!("http://{}", server.addr);
     let session_of = |name: &str| {
         let form = send(&base, "GET", "/login", "", "");
