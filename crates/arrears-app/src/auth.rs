@@ -200,3 +200,52 @@ pub fn login_borrower(store: &mut Store, phone: &str, code: &str, now: i64) -> R
         Ok(Some(NewSession { token: token.clone(), row }))
     })
 }
+
+/// A new key for the JSON API, named for the system that will hold it (`core-banking`), made
+/// by an admin; the key is returned once and only its hash kept.
+pub fn create_api_key(store: &mut Store, name: &str, by: &str, now: i64) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 64 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(AppError::invalid("name", format!("`{name}`: 1 to 64 letters, digits, `-` or `_`")));
+    }
+    let token = random_hex(32)?;
+    store.transaction(|tx| {
+        must_be_admin(tx, by)?;
+        if !tx.insert_api_key(name, &sha256(token.as_bytes()), by, now)? {
+            return Err(AppError::invalid("name", format!("a key named `{name}` exists already (revoked keys keep their name)")));
+        }
+        let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
+        tx.audit(date, by, "api-key-create", name, "{}")?;
+        Ok(())
+    })?;
+    Ok(token)
+}
+
+/// Revokes the key `name`: it opens nothing from now on.
+pub fn revoke_api_key(store: &mut Store, name: &str, by: &str, now: i64) -> Result<(), AppError> {
+    store.transaction(|tx| {
+        must_be_admin(tx, by)?;
+        if !tx.revoke_api_key(name, by, now)? {
+            return Err(AppError::NotFound { what: "live API key", id: name.to_owned() });
+        }
+        let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
+        tx.audit(date, by, "api-key-revoke", name, "{}")?;
+        Ok(())
+    })
+}
+
+/// The name of the system holding the live API key `token`.
+pub fn api_client(store: &mut Store, token: &str) -> Result<Option<String>, AppError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    Ok(store.read(|tx| tx.api_key_name(&sha256(token.as_bytes())))?)
+}
+
+fn must_be_admin(tx: &mut arrears_store::Tx<'_>, by: &str) -> Result<(), AppError> {
+    match tx.staff_role(by)? {
+        Some(role) if role == "admin" => Ok(()),
+        Some(role) => Err(AppError::invalid("by", format!("{by} is {role}; API keys are managed by an admin"))),
+        None => Err(AppError::invalid("by", format!("{by} is not on the staff list (arrears staff add)"))),
+    }
+}

@@ -97,6 +97,18 @@ pub struct PaymentOutcome {
 /// payment may be dated back to the loan's last payment (the loan is replayed with it); its
 /// ledger entries are booked on the open business day, never inside a closed one.
 pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>, key: &str) -> Result<PaymentOutcome, AppError> {
+    pay_by(store, loan_no, amount, date, key, SYSTEM_ACTOR)
+}
+
+/// [`pay`], audited as posted by `actor` (a member of staff, an API client, a borrower).
+pub fn pay_by(
+    store: &mut Store,
+    loan_no: &str,
+    amount: Amount,
+    date: Option<Date>,
+    key: &str,
+    actor: &str,
+) -> Result<PaymentOutcome, AppError> {
     if key.trim().is_empty() || key.len() > 200 {
         return Err(AppError::invalid("key", "an idempotency key of 1 to 200 characters is required"));
     }
@@ -167,7 +179,7 @@ pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>,
         )?;
         tx.audit(
             date,
-            SYSTEM_ACTOR,
+            actor,
             "payment",
             loan_no,
             &format!("{{\"payment_id\":{payment_id},\"amount\":\"{amount}\",\"key\":{}}}", json_str(key)),

@@ -221,6 +221,22 @@ pub enum StaffWhat {
         #[arg(long)]
         by: String,
     },
+    /// Make a key for another system to call the JSON API (`Authorization: Bearer KEY`),
+    /// printed once; only its hash is kept. Needs an admin.
+    ApiKey {
+        /// The system's name, as `core-banking`.
+        name: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// Revoke an API key: it opens nothing from now on.
+    RevokeApiKey {
+        name: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// The API keys: who made each, and which are revoked.
+    ApiKeys,
 }
 
 pub fn staff(db: &str, what: StaffWhat) -> Result<()> {
@@ -242,6 +258,36 @@ pub fn staff(db: &str, what: StaffWhat) -> Result<()> {
             arrears_app::auth::set_password(&mut store, &name, &password, &by)?;
             println!("{name}'s password is set; their sessions were ended");
         }
+        StaffWhat::ApiKey { name, by } => {
+            let key = arrears_app::auth::create_api_key(&mut store, &name, &by, now())?;
+            println!("{key}");
+            eprintln!("the API key of {name}: shown this once, keep it secret");
+        }
+        StaffWhat::RevokeApiKey { name, by } => {
+            arrears_app::auth::revoke_api_key(&mut store, &name, &by, now())?;
+            println!("{name}'s API key is revoked");
+        }
+        StaffWhat::ApiKeys => {
+            for k in store.read(|tx| tx.api_keys())? {
+                let state = match (&k.revoked_by, k.revoked_at) {
+                    (Some(by), Some(at)) => format!("revoked by {by} on {}", utc(at)),
+                    _ => "live".to_owned(),
+                };
+                println!("{}\tmade by {} on {}\t{state}", k.name, k.created_by, utc(k.created_at));
+            }
+        }
     }
     Ok(())
+}
+
+/// Seconds since 1970 as `2026-11-30 01:22 UTC`.
+fn utc(seconds: i64) -> String {
+    let minutes = seconds.rem_euclid(86_400) / 60;
+    let day = arrears_core::Date::from_days_since_epoch(seconds.div_euclid(86_400) as i32);
+    format!("{day} {:02}:{:02} UTC", minutes / 60, minutes % 60)
+}
+
+/// The clock in seconds since 1970, for logins and keys (not a business date).
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }

@@ -453,16 +453,16 @@ pub fn run(cli: Cli) -> Result<()> {
             run_demo(db, loans, days, seed, &start, keep, desk.as_ref())?;
             if serve {
                 let sms = desk::sms_sender(cli.channels.as_deref(), &demo_outbox_dir(db, &cli.outbox_dir))?;
-                serve_demo(db, listen, desk::load_config(cli.config.as_deref())?.lender, sms)?;
+                serve_demo(db, listen, desk::load_config(cli.config.as_deref())?, sms)?;
             }
         }
         Command::Bench { what } => bench::run(db, what)?,
         Command::Serve { listen, secure_cookies, public_url } => {
             let listen = listen.parse().with_context(|| format!("--listen: `{listen}` is not an address and port"))?;
-            let lender = desk::load_config(cli.config.as_deref())?.lender;
+            let config = desk::load_config(cli.config.as_deref())?;
             let sms = desk::sms_sender(cli.channels.as_deref(), &cli.outbox_dir)?;
             let options =
-                arrears_server::Options { db: db.to_owned(), listen, lender, secure_cookies, sms, echo_codes: false, public_url };
+                arrears_server::Options { db: db.to_owned(), listen, config, secure_cookies, sms, echo_codes: false, public_url };
             let server = arrears_server::Server::start(options)?;
             println!("serving {} on http://{} (Ctrl-C stops)", arrears_store::conn::redact(db), server.addr);
             println!("  http://{}/verify        the public check of certificates", server.addr);
@@ -625,23 +625,35 @@ fn plan_next_day(store: &mut arrears_store::Store, closed: Date, config: &arrear
 fn serve_demo(
     db: &str,
     listen: std::net::SocketAddr,
-    lender: arrears_collect::Lender,
+    config: arrears_app::collect::CollectConfig,
     sms: Box<dyn arrears_channels::Sender + Send>,
 ) -> Result<()> {
     let mut store = arrears_app::open(db)?;
     let mut logins = Vec::new();
-    for (name, role) in [("demo-agent", "agent"), ("demo-supervisor", "supervisor"), ("demo-admin", "admin")] {
+    // The first agent of the demo's desk logs in by their agent id, so their console shows
+    // the loans of their call tasks; the morning's open tasks are handed out first.
+    arrears_app::calls::assign(&mut store)?;
+    let agent = arrears_app::demo_desk::agents().first().map_or_else(|| "cn-01".to_owned(), |(a, ..)| a.agent_id.clone());
+    let staff = [
+        (agent.as_str(), "agent"),
+        ("demo-supervisor", "supervisor"),
+        ("demo-hardship", "hardship-officer"),
+        ("demo-legal", "legal-officer"),
+        ("demo-compliance", "compliance-officer"),
+        ("demo-admin", "admin"),
+    ];
+    for (name, role) in staff {
         arrears_app::hardship::add_staff(&mut store, name, role)?;
         let password = arrears_app::auth::random_hex(8)?;
         arrears_app::auth::set_password(&mut store, name, &password, "demo")?;
         logins.push((name, role, password));
     }
     drop(store);
-    let phone = store_phone_example(db)?;
+    let phones = store_phone_examples(db)?;
     let options = arrears_server::Options {
         db: db.to_owned(),
         listen,
-        lender,
+        config,
         secure_cookies: false,
         sms,
         echo_codes: true,
@@ -654,31 +666,32 @@ fn serve_demo(
     for (name, role, password) in &logins {
         println!("      {name:<16} password {password}   ({role})");
     }
-    println!(
-        "  http://{}/portal    the borrower's portal: log in with a borrower's phone{}; the code",
-        server.addr,
-        phone.map_or_else(String::new, |p| format!(" (for example {p})"))
-    );
-    println!("                                 is sent by SMS (in the demo, to demo-outbox/sms.jsonl) and shown in this log");
+    println!("  http://{}/portal    the borrower's portal: log in with a borrower's phone; the code is sent", server.addr);
+    println!("                      by SMS (in the demo, to demo-outbox/sms.jsonl) and shown in this log. For example:");
+    for (phone, what) in &phones {
+        println!("      {phone:<16} a borrower whose loan is {what}");
+    }
     println!("  http://{}/verify    the public check of certificates", server.addr);
     server.run_until_signalled()?;
     Ok(())
 }
 
-/// A borrower's phone on the demo book for the portal's login: one who paid a loan off (whose
-/// portal offers a settlement certificate), else any.
-fn store_phone_example(db: &str) -> Result<Option<String>> {
+/// Borrowers' phones on the demo book for the portal's login: one who paid a loan off (whose
+/// portal offers a settlement certificate) and one whose loan is late (who can pay, or ask for
+/// relief), as far as the book has them.
+fn store_phone_examples(db: &str) -> Result<Vec<(String, &'static str)>> {
     let mut store = arrears_app::open(db)?;
     let loans = store.read(|tx| tx.loans_page(0, 2_000))?;
-    let mut any = None;
+    let (mut paid_off, mut late) = (None, None);
     for loan in loans {
-        let Some(phone) = store.read(|tx| tx.borrower(&loan.borrower_id))?.and_then(|b| b.phone) else { continue };
-        if loan.state.status == arrears_core::LoanStatus::PaidOff {
-            return Ok(Some(phone));
-        }
-        any.get_or_insert(phone);
+        let wanted = match loan.state.status {
+            arrears_core::LoanStatus::PaidOff if paid_off.is_none() => &mut paid_off,
+            arrears_core::LoanStatus::Active if late.is_none() && loan.state.dpd > 0 => &mut late,
+            _ => continue,
+        };
+        *wanted = store.read(|tx| tx.borrower(&loan.borrower_id))?.and_then(|b| b.phone);
     }
-    Ok(any)
+    Ok([(paid_off, "paid off"), (late, "late")].into_iter().filter_map(|(p, what)| Some((p?, what))).collect())
 }
 
 fn run_demo(

@@ -19,6 +19,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
+use arrears_store::SessionRow;
+
 use crate::pages::{escape, page, Lang};
 use crate::Shared;
 
@@ -193,12 +195,7 @@ pub(crate) fn forbidden(shared: &Shared, lang: Lang) -> Response {
 
 /// The live session of `kind` (`staff` or `borrower`) a request carries, or else the redirect
 /// to that kind's login page.
-pub(crate) async fn signed_in(
-    shared: &Arc<Shared>,
-    headers: &HeaderMap,
-    kind: &str,
-    lang: Lang,
-) -> Result<arrears_store::SessionRow, Response> {
+pub(crate) async fn signed_in(shared: &Arc<Shared>, headers: &HeaderMap, kind: &str, lang: Lang) -> Result<SessionRow, Response> {
     let login = if kind == "staff" { "/login" } else { "/portal/login" };
     let to_login = || Redirect::to(&format!("{login}?lang={}", lang.code())).into_response();
     let token = cookie(headers, SESSION_COOKIE).ok_or_else(to_login)?.to_owned();
@@ -213,7 +210,7 @@ pub(crate) async fn signed_in_form(
     kind: &str,
     lang: Lang,
     csrf: &str,
-) -> Result<arrears_store::SessionRow, Response> {
+) -> Result<SessionRow, Response> {
     let session = signed_in(shared, headers, kind, lang).await?;
     if session.csrf != csrf {
         return Err(forbidden(shared, lang));
@@ -227,6 +224,28 @@ pub(crate) fn unavailable(what: &str, error: impl std::fmt::Display) -> Response
     StatusCode::SERVICE_UNAVAILABLE.into_response()
 }
 
+/// A console page: `body` under the staff's bar (who is logged in, the pages their role opens,
+/// and the logout form with the session's CSRF token).
+pub(crate) fn staff_page(shared: &Shared, lang: Lang, session: &SessionRow, title: &str, here: &str, body: &str) -> Html<String> {
+    let code = lang.code();
+    let mut links = vec![("/console", lang.t("贷后管理台", "Console")), ("/console/dashboard", lang.t("经营看板", "Dashboard"))];
+    if crate::console_queues::HARDSHIP_DESK.contains(&session.role.as_str()) {
+        links.push(("/console/hardship", lang.t("困难帮扶审批", "Hardship desk")));
+    }
+    links.push(("/api/docs", lang.t("接口文档", "API documentation")));
+    let links: String = links.iter().map(|(href, label)| format!("<a href=\"{href}?lang={code}\">{label}</a>")).collect();
+    let bar = format!(
+        "<nav class=\"staff\"><span><strong>{name}</strong> ({role})</span>{links}\
+         <form method=\"post\" action=\"/logout?lang={code}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <button type=\"submit\">{logout}</button></form></nav>",
+        name = escape(&session.subject),
+        role = escape(&session.role),
+        csrf = session.csrf,
+        logout = lang.t("退出", "Log out"),
+    );
+    page(lang, crate::pages::lender(shared, lang), title, here, &format!("{bar}{body}"))
+}
+
 /// `GET /console`: who is logged in, and the book by bucket (the dashboard grows from here).
 pub async fn console(
     State(shared): State<Arc<Shared>>,
@@ -238,8 +257,14 @@ pub async fn console(
         Ok(session) => session,
         Err(to_login) => return to_login,
     };
-    let book = shared.with_store(arrears_app::service::portfolio).await;
-    let Ok((day, rows)) = book else { return StatusCode::SERVICE_UNAVAILABLE.into_response() };
+    let (agent, role) = (session.subject.clone(), session.role.clone());
+    let book = shared
+        .with_store(move |store| {
+            let queue = if role == "agent" { crate::console_queues::work_queue(store, &agent, lang)? } else { String::new() };
+            Ok((arrears_app::service::portfolio(store)?, queue))
+        })
+        .await;
+    let Ok(((day, rows), queue)) = book else { return StatusCode::SERVICE_UNAVAILABLE.into_response() };
     let mut table = format!(
         "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         lang.t("状态", "Status"),
@@ -261,22 +286,18 @@ pub async fn console(
     table.push_str("</tbody></table>");
     let body = format!(
         "<div class=\"card\"><p>{who} <strong>{name}</strong> ({role}) · {day_label} {day}</p>\
-         <form method=\"post\" action=\"/logout?lang={code}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <button type=\"submit\">{logout}</button></form></div>\
-         <div class=\"card\"><form method=\"get\" action=\"/console/loans\"><input type=\"hidden\" name=\"lang\" value=\"{code}\">\
+         <form method=\"get\" action=\"/console/loans\"><input type=\"hidden\" name=\"lang\" value=\"{code}\">\
          <input type=\"text\" name=\"loan\" placeholder=\"L00000001\" aria-label=\"{find}\"><button type=\"submit\">{find}</button></form></div>\
-         <div class=\"card\">{table}</div>",
+         {queue}<div class=\"card\">{table}</div>",
         who = lang.t("已登录：", "Logged in:"),
         name = escape(&session.subject),
         role = escape(&session.role),
         day_label = lang.t("营业日", "business day"),
         day = day.map_or_else(|| "-".into(), |d| d.to_string()),
         code = lang.code(),
-        csrf = session.csrf,
-        logout = lang.t("退出", "Log out"),
         find = lang.t("查找借款", "Find a loan"),
     );
-    page(lang, crate::pages::lender(&shared, lang), lang.t("贷后管理台", "Console"), "/console", &body).into_response()
+    staff_page(&shared, lang, &session, lang.t("贷后管理台", "Console"), "/console", &body).into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,10 +11,13 @@
 
 mod api;
 mod console;
+mod console_queues;
+mod loan_actions;
 mod loan_page;
 mod metrics;
 mod pages;
 mod portal;
+mod portal_requests;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -32,8 +35,9 @@ pub struct Options {
     /// The database, as the CLI's `--db`.
     pub db: String,
     pub listen: SocketAddr,
-    /// The lender, for the pages' wording.
-    pub lender: arrears_collect::Lender,
+    /// The collection configuration (the lender, the policy packs calls are checked against,
+    /// the templates), as the CLI loads it.
+    pub config: arrears_app::collect::CollectConfig,
     /// Mark cookies Secure (the server is reached over TLS, through a proxy).
     pub secure_cookies: bool,
     /// The SMS channel the borrowers' login codes go by.
@@ -69,6 +73,7 @@ pub enum ServerError {
 struct Shared {
     db: String,
     lender: arrears_collect::Lender,
+    config: arrears_app::collect::CollectConfig,
     /// Idle connections, reused; a request that finds none opens one.
     pool: Mutex<Vec<Store>>,
     metrics: metrics::Metrics,
@@ -118,6 +123,7 @@ fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/healthz", get(health))
+        .route("/favicon.ico", get(|| async { axum::http::StatusCode::NO_CONTENT }))
         .route("/metrics", get(metrics::scrape))
         .route("/verify", get(pages::verify_form))
         .route("/verify/{code}", get(pages::verify))
@@ -125,8 +131,15 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/login", get(console::login_form).post(console::login))
         .route("/logout", axum::routing::post(console::logout))
         .route("/console", get(console::console))
+        .route("/console/hardship", get(console_queues::hardship_desk))
+        .route("/console/hardship/{id}/{what}", axum::routing::post(console_queues::decide))
         .route("/console/loans", get(loan_page::find))
         .route("/console/loans/{loan}", get(loan_page::show))
+        .route("/console/loans/{loan}/dial", axum::routing::post(loan_actions::dial))
+        .route("/console/loans/{loan}/outcome", axum::routing::post(loan_actions::outcome))
+        .route("/console/loans/{loan}/pay", axum::routing::post(loan_actions::pay))
+        .route("/console/loans/{loan}/hardship", axum::routing::post(loan_actions::hardship))
+        .route("/console/loans/{loan}/legal", axum::routing::post(loan_actions::legal))
         .route("/portal", get(portal::portal))
         .route("/portal/login", get(portal::login_form).post(portal::login))
         .route("/portal/code", axum::routing::post(portal::send_code))
@@ -135,6 +148,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/portal/whatif", get(portal::what_if))
         .route("/portal/credit", get(portal::credit))
         .route("/portal/dispute", axum::routing::post(portal::dispute))
+        .route("/portal/pay", axum::routing::post(portal_requests::pay))
+        .route("/portal/hardship", get(portal_requests::hardship_page).post(portal_requests::file_hardship))
+        .route("/portal/hardship/accept", axum::routing::post(portal_requests::accept_hardship))
+        .route("/api/docs", get(api::docs))
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), observe))
@@ -190,7 +207,8 @@ impl Server {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             db: options.db,
-            lender: options.lender,
+            lender: options.config.lender.clone(),
+            config: options.config,
             pool: Mutex::new(vec![store]),
             metrics: metrics::Metrics::default(),
             limiter: console::Limiter::default(),

@@ -7,12 +7,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use arrears_core::Amount;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::console::{signed_in, unavailable};
-use crate::pages::{escape, lender, page, Lang};
+use arrears_store::{SessionRow, StoreError};
+
+use crate::console::{signed_in, staff_page, unavailable};
+use crate::pages::{escape, Lang};
 use crate::Shared;
 
 /// Roles that see every loan.
@@ -36,6 +39,27 @@ pub async fn find(Query(q): Query<HashMap<String, String>>, headers: HeaderMap) 
     Redirect::to(&format!("/console/loans/{encoded}?lang={}", lang.code())).into_response()
 }
 
+/// What a loan page shows beside the loan itself.
+struct Extra {
+    contacts: Vec<arrears_store::ContactRow>,
+    borrower: Option<arrears_store::BorrowerRecord>,
+    tasks: Vec<i64>,
+    promises: Vec<arrears_store::PromiseRow>,
+    hardship: Vec<arrears_store::HardshipRow>,
+    cases: Vec<arrears_store::CaseRow>,
+    documents: Vec<arrears_store::DocumentRow>,
+}
+
+/// Whether `session` may see the loan `loan_no` (false too when there is no such loan).
+pub(crate) fn may_see(tx: &mut arrears_store::Tx<'_>, loan_no: &str, session: &SessionRow) -> Result<bool, StoreError> {
+    let Some(loan) = tx.loan(loan_no)? else { return Ok(false) };
+    if session.kind != "staff" {
+        return Ok(false);
+    }
+    Ok(SEE_ALL.contains(&session.role.as_str())
+        || (session.role == "agent" && tx.assigned_to_agent(loan.seq, &session.subject)?))
+}
+
 /// `GET /console/loans/{loan}`.
 pub async fn show(
     State(shared): State<Arc<Shared>>,
@@ -48,28 +72,34 @@ pub async fn show(
         Ok(session) => session,
         Err(to_login) => return to_login,
     };
-    let (who, role, wanted) = (session.subject.clone(), session.role.clone(), loan_no.clone());
+    let (who, wanted) = (session.clone(), loan_no.clone());
     let found = shared
         .with_store(move |store| {
-            let allowed = store.read(|tx| {
-                let Some(loan) = tx.loan(&wanted)? else { return Ok::<_, arrears_app::AppError>(false) };
-                Ok(SEE_ALL.contains(&role.as_str()) || (role == "agent" && tx.assigned_to_agent(loan.seq, &who)?))
-            })?;
-            if !allowed {
+            if !store.read(|tx| may_see(tx, &wanted, &who))? {
                 return Ok(None);
             }
             let view = arrears_app::service::loan_view(store, &wanted, None)?;
-            let (contacts, borrower) = store.read(|tx| {
-                Ok::<_, arrears_app::AppError>((tx.contacts_of(view.record.seq)?, tx.borrower(&view.record.borrower_id)?))
+            let seq = view.record.seq;
+            let extra = store.read(|tx| {
+                Ok::<_, arrears_app::AppError>(Extra {
+                    contacts: tx.contacts_of(seq)?,
+                    borrower: tx.borrower(&view.record.borrower_id)?,
+                    tasks: if who.role == "agent" { tx.open_tasks_for(seq, &who.subject)? } else { Vec::new() },
+                    promises: tx.promises_of(seq)?,
+                    hardship: tx.hardship_of(seq)?,
+                    cases: tx.cases_of(seq)?,
+                    documents: tx.documents_of(seq, false)?,
+                })
             })?;
-            Ok(Some((view, contacts, borrower)))
+            Ok(Some((view, extra)))
         })
         .await;
-    let (view, contacts, borrower) = match found {
+    let (view, extra) = match found {
         Ok(Some(found)) => found,
         Ok(None) => return crate::pages::not_found(State(shared), Query(q), headers).await,
         Err(e) => return unavailable("loan page", e),
     };
+    let Extra { contacts, borrower, tasks, promises, hardship, cases, documents } = extra;
     let t = &view.record.terms;
     let s = &view.state;
     let cur = t.currency().code();
@@ -112,6 +142,21 @@ pub async fn show(
             view.payoff.grouped()
         ]),
     ));
+    body.push_str(&crate::loan_actions::forms(lang, &session, &view.record.loan_no, cur, &tasks));
+    if let Some(r) = &view.risk {
+        let reasons: Vec<serde_json::Value> = serde_json::from_str(&r.reasons).unwrap_or_default();
+        let words: String =
+            reasons.iter().filter_map(|x| x[lang.code()].as_str()).map(|w| format!("<li>{}</li>", escape(w))).collect();
+        body.push_str(&format!(
+            "<div class=\"card\"><h2>{}</h2><p>{} · {} {} · PD {:.2}% · {}</p><ul>{words}</ul></div>",
+            lang.t("风险预警", "Early warning"),
+            escape(&r.band),
+            r.points,
+            lang.t("分", "points"),
+            r.pd_ppm as f64 / 10_000.0,
+            r.scored_on,
+        ));
+    }
     let mut schedule =
         head(&["#", lang.t("应还日", "Due"), lang.t("应还", "Charged"), lang.t("已还", "Paid"), lang.t("未还", "Owed"), "DPD"]);
     for i in &s.installments {
@@ -134,6 +179,75 @@ pub async fn show(
         ]));
     }
     body.push_str(&format!("<div class=\"card\"><h2>{}</h2><table>{payments}</table></div>", lang.t("还款记录", "Payments")));
+    let table = |title: &str, header: String, rows: Vec<String>| {
+        if rows.is_empty() {
+            String::new()
+        } else {
+            format!("<div class=\"card\"><h2>{title}</h2><table>{header}{}</table></div>", rows.concat())
+        }
+    };
+    body.push_str(&table(
+        lang.t("还款承诺", "Promises"),
+        head(&[
+            lang.t("承诺日", "Made"),
+            lang.t("还款日", "By"),
+            lang.t("金额", "Amount"),
+            lang.t("状态", "Status"),
+            lang.t("催收员", "Agent"),
+        ]),
+        promises
+            .iter()
+            .map(|p| {
+                row(&[
+                    p.made_on.to_string(),
+                    p.promised_date.to_string(),
+                    Amount(p.amount).grouped(),
+                    escape(&p.status),
+                    escape(&p.agent_id),
+                ])
+            })
+            .collect(),
+    ));
+    body.push_str(&table(
+        lang.t("困难帮扶", "Hardship"),
+        head(&["#", lang.t("提交", "Filed"), lang.t("原因", "Reason"), lang.t("申请", "Wanted"), lang.t("状态", "Status")]),
+        hardship
+            .iter()
+            .map(|h| row(&[h.id.to_string(), h.filed_on.to_string(), escape(&h.reason), escape(&h.wanted), escape(&h.status)]))
+            .collect(),
+    ));
+    body.push_str(&table(
+        lang.t("法务案件", "Legal cases"),
+        head(&["#", lang.t("立案", "Opened"), lang.t("阶段", "Stage"), lang.t("法院", "Court"), lang.t("案号", "Case no.")]),
+        cases
+            .iter()
+            .map(|c| {
+                row(&[
+                    c.id.to_string(),
+                    c.opened_on.to_string(),
+                    escape(&c.stage),
+                    escape(c.court.as_deref().unwrap_or("")),
+                    escape(c.case_no.as_deref().unwrap_or("")),
+                ])
+            })
+            .collect(),
+    ));
+    body.push_str(&table(
+        lang.t("文书", "Documents"),
+        head(&[lang.t("日期", "Date"), lang.t("类型", "Kind"), lang.t("语言", "Language"), lang.t("制作", "By"), "SHA-256"]),
+        documents
+            .iter()
+            .map(|d| {
+                row(&[
+                    d.made_on.to_string(),
+                    escape(&d.kind),
+                    escape(&d.lang),
+                    escape(&d.made_by),
+                    escape(&d.sha256[..16.min(d.sha256.len())]),
+                ])
+            })
+            .collect(),
+    ));
     let mut record = head(&[
         lang.t("时间", "When"),
         lang.t("渠道", "Channel"),
@@ -155,7 +269,7 @@ pub async fn show(
         lang.t("沟通记录（最近50条）", "Communication record (last 50)"),
         contacts.len()
     ));
-    page(lang, lender(&shared, lang), &format!("{} {}", lang.t("借款", "Loan"), view.record.loan_no), "/console/loans", &body)
+    staff_page(&shared, lang, &session, &format!("{} {}", lang.t("借款", "Loan"), view.record.loan_no), "/console/loans", &body)
         .into_response()
 }
 

@@ -299,11 +299,15 @@ fn describe(lang: Lang, l: &LoanWords, csrf: &str) -> String {
     ) + &if l.status == arrears_core::LoanStatus::PaidOff {
         String::new()
     } else {
+        let suggested = if l.due_now.is_zero() { l.next_due.map_or(Amount::ZERO, |(_, a)| a) } else { l.due_now };
         format!(
-            "<p><a href=\"/portal/whatif?loan={}&amp;lang={}\">{}</a></p>",
-            escape(&l.loan_no),
-            lang.code(),
-            lang.t("如果我还一笔钱…（试算）", "What if I pay…")
+            "<p><a href=\"/portal/whatif?loan={loan}&amp;lang={code}\">{what_if}</a></p>\
+             <p><a href=\"/portal/hardship?loan={loan}&amp;lang={code}\">{hardship}</a></p>{pay}",
+            loan = escape(&l.loan_no),
+            code = lang.code(),
+            what_if = lang.t("如果我还一笔钱…（试算）", "What if I pay…"),
+            hardship = lang.t("还款有困难？申请帮扶 →", "Finding it hard to pay? Ask for relief →"),
+            pay = crate::portal_requests::pay_form(lang, &l.loan_no, cur, suggested, csrf),
         )
     }
 }
@@ -534,7 +538,7 @@ fn month_words(lang: Lang, code: arrears_bureau::MonthCode) -> String {
 }
 
 /// Whether the session's borrower owns `loan_no`.
-fn owns(store: &mut arrears_store::Store, loan_no: &str, borrower_id: &str) -> Result<bool, arrears_app::AppError> {
+pub(crate) fn owns(store: &mut arrears_store::Store, loan_no: &str, borrower_id: &str) -> Result<bool, arrears_app::AppError> {
     Ok(store.read(|tx| tx.loan(loan_no))?.is_some_and(|l| l.borrower_id == borrower_id))
 }
 

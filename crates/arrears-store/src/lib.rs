@@ -30,11 +30,11 @@ use conn::{Conn, PgConn, Row, SqliteConn};
 pub use credit::{ComplaintRow, DisputeRow, Identity, NewComplaint, WriteOffRow};
 pub use hardship::{HardshipRow, NewHardship};
 pub use legal::{CaseRow, CaseStep, DocumentRow};
-pub use logins::SessionRow;
+pub use logins::{ApiKeyRow, SessionRow};
 pub use risk::{MonthRow, MonthTotal, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 /// The schema version that added `loans.reference_due`, filled in for existing loans by code.
 const REFERENCE_DUE_VERSION: i64 = 2;
 /// Rows per multi-row INSERT: below SQLite's and PostgreSQL's parameter limits for every table.
@@ -49,6 +49,7 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0006_legal.sql"),
     include_str!("../migrations/sqlite/0007_documents.sql"),
     include_str!("../migrations/sqlite/0008_logins.sql"),
+    include_str!("../migrations/sqlite/0009_api_keys.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -59,6 +60,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0006_legal.sql"),
     include_str!("../migrations/postgres/0007_documents.sql"),
     include_str!("../migrations/postgres/0008_logins.sql"),
+    include_str!("../migrations/postgres/0009_api_keys.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -836,6 +838,12 @@ impl Tx<'_> {
     }
 
     /// Appends to the audit log.
+    /// Who did what to `subject` (a loan number, a name), oldest first.
+    pub fn audit_of(&mut self, subject: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = self.conn.query("SELECT actor, action FROM audit_log WHERE subject = $1 ORDER BY id", &[subject.into()])?;
+        rows.iter().map(|r| Ok((r.text(0)?.to_owned(), r.text(1)?.to_owned()))).collect()
+    }
+
     pub fn audit(
         &mut self,
         business_date: Date,

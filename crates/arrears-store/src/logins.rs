@@ -169,3 +169,71 @@ impl Tx<'_> {
         Ok(())
     }
 }
+
+/// A key of the JSON API as stored (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRow {
+    pub name: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub revoked_by: Option<String>,
+    pub revoked_at: Option<i64>,
+}
+
+impl Tx<'_> {
+    /// Adds a key; false if the name is taken (revoked or not).
+    pub fn insert_api_key(&mut self, name: &str, token_sha256: &str, by: &str, now: i64) -> Result<bool, StoreError> {
+        if !self.conn.query("SELECT 1 FROM api_keys WHERE name = $1", &[name.into()])?.is_empty() {
+            return Ok(false);
+        }
+        self.conn.execute(
+            "INSERT INTO api_keys (name, token_sha256, created_by, created_at) VALUES ($1, $2, $3, $4)",
+            &[name.into(), token_sha256.into(), by.into(), now.into()],
+        )?;
+        Ok(true)
+    }
+
+    /// The name of the live (not revoked) key with this hash.
+    pub fn api_key_name(&mut self, token_sha256: &str) -> Result<Option<String>, StoreError> {
+        let rows = self
+            .conn
+            .query("SELECT name FROM api_keys WHERE token_sha256 = $1 AND revoked_at IS NULL", &[token_sha256.into()])?;
+        rows.first().map(|r| r.text(0).map(str::to_owned)).transpose()
+    }
+
+    /// Revokes a live key; false if there is no live key of that name.
+    pub fn revoke_api_key(&mut self, name: &str, by: &str, now: i64) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE api_keys SET revoked_by = $2, revoked_at = $3 WHERE name = $1 AND revoked_at IS NULL",
+            &[name.into(), by.into(), now.into()],
+        )?;
+        Ok(n == 1)
+    }
+
+    pub fn api_keys(&mut self) -> Result<Vec<ApiKeyRow>, StoreError> {
+        let rows =
+            self.conn.query("SELECT name, created_by, created_at, revoked_by, revoked_at FROM api_keys ORDER BY name", &[])?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiKeyRow {
+                    name: r.text(0)?.to_owned(),
+                    created_by: r.text(1)?.to_owned(),
+                    created_at: r.int(2)?,
+                    revoked_by: r.opt_text(3)?.map(str::to_owned),
+                    revoked_at: r.opt_int(4)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Tx<'_> {
+    /// The open call tasks on a loan assigned to the agent `agent_id`: what they may dial.
+    pub fn open_tasks_for(&mut self, loan_seq: i64, agent_id: &str) -> Result<Vec<i64>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT id FROM call_tasks WHERE loan_seq = $1 AND assigned_to = $2 AND status = 'open' ORDER BY id",
+            &[loan_seq.into(), agent_id.into()],
+        )?;
+        rows.iter().map(|r| r.int(0)).collect()
+    }
+}

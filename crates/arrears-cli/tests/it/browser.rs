@@ -36,35 +36,47 @@ fn staff_and_a_borrower_work_the_demo_in_chromium() {
     let stderr = server.stderr.take().unwrap();
     let log = std::thread::spawn(move || BufReader::new(stderr).lines().map_while(Result::ok).collect::<Vec<_>>());
     // Read what the demo printed up to the server's addresses.
-    let (mut base, mut staff, mut phone) = (String::new(), None, None);
+    let (mut base, mut staff, mut phone, mut late_phone) = (String::new(), std::collections::HashMap::new(), None, None);
     for line in BufReader::new(server.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("serving the demo book on ") {
             base = rest.split(' ').next().unwrap().to_owned();
         }
         let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.first() == Some(&"demo-agent") && fields.get(1) == Some(&"password") {
-            staff = Some(("demo-agent".to_owned(), fields[2].to_owned()));
+        // `NAME password PASSWORD (ROLE)`
+        if let [name, "password", password, role] = fields[..] {
+            staff.insert(role.trim_matches(['(', ')']).to_owned(), (name.to_owned(), password.to_owned()));
         }
-        if let Some(at) = line.find("(for example ") {
-            phone = Some(line[at + 13..].split(')').next().unwrap().to_owned());
+        if line.ends_with("a borrower whose loan is paid off") {
+            phone = fields.first().map(|p| p.to_string());
+        }
+        if line.ends_with("a borrower whose loan is late") {
+            late_phone = fields.first().map(|p| p.to_string());
         }
         if line.contains("/verify    the public check") {
             break;
         }
     }
     assert!(base.starts_with("http://127.0.0.1:"), "the demo printed no address");
-    let (name, password) = staff.expect("the demo printed a staff login");
-    let phone = phone.expect("the demo printed a borrower's phone");
+    for role in ["agent", "supervisor", "hardship-officer"] {
+        assert!(staff.contains_key(role), "the demo printed no {role} login");
+    }
+    let phone = phone.expect("the demo printed the phone of a borrower who paid off");
+    let late_phone = late_phone.expect("the demo printed the phone of a borrower who is late");
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     let out = Command::new("node")
         .arg("e2e.mjs")
         .current_dir(&suite)
         .env("BASE", &base)
         .env("CHROMIUM", &chromium)
-        .env("STAFF_NAME", &name)
-        .env("STAFF_PASSWORD", &password)
+        .env("AGENT_NAME", &staff["agent"].0)
+        .env("AGENT_PASSWORD", &staff["agent"].1)
+        .env("SUPERVISOR_NAME", &staff["supervisor"].0)
+        .env("SUPERVISOR_PASSWORD", &staff["supervisor"].1)
+        .env("HARDSHIP_NAME", &staff["hardship-officer"].0)
+        .env("HARDSHIP_PASSWORD", &staff["hardship-officer"].1)
         .env("PHONE", &phone)
+        .env("LATE_PHONE", &late_phone)
         .env("SMS_FILE", dir.join("demo-outbox/sms.jsonl"))
         .env("SHOTS", &shots)
         .output()

@@ -2,6 +2,8 @@
 //! certificate in both languages and as JSON, errors with stable codes, the OpenAPI document,
 //! the metrics, and a graceful stop.
 
+mod web;
+
 use arrears_app::eod::{self, EodOptions};
 use arrears_app::{certificates, service};
 use arrears_server::{Options, Server};
@@ -41,7 +43,7 @@ fn serve(book: &Book) -> Server {
     Server::start(Options {
         db: book.url.clone(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        lender: arrears_collect::Lender::default(),
+        config: arrears_app::collect::CollectConfig::shipped(),
         secure_cookies: false,
         sms: sms_file(&book.path.with_extension("sms.jsonl")),
         echo_codes: false,
@@ -117,7 +119,7 @@ fn the_public_check_of_a_certificate_over_http() {
         (status, json["error"]["code"].as_str(), json["error"]["field"].as_str()),
         (404, Some("certificate_not_found"), Some("code"))
     );
-    let (status, body) = get(&base, "/api/v1/loans", None);
+    let (status, body) = get(&base, "/api/v1/nothing", None);
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!((status, json["error"]["code"].as_str()), (404, Some("not_found")));
     let (status, body) = get(&base, "/api/v1/openapi.json", None);
@@ -143,7 +145,7 @@ fn a_server_on_a_missing_database_does_not_start() {
     let err = Server::start(Options {
         db: "sqlite:///nonexistent-dir/none.db".into(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        lender: arrears_collect::Lender::default(),
+        config: arrears_app::collect::CollectConfig::shipped(),
         secure_cookies: false,
         sms: sms_file(&std::env::temp_dir().join("none.sms.jsonl")),
         echo_codes: false,
