@@ -59,6 +59,20 @@ pub fn set_password(store: &mut Store, name: &str, password: &str, by: &str) -> 
     })
 }
 
+/// Takes away a member of staff's password (they can no longer log in until an admin sets
+/// a new one) and ends their sessions; audited.
+pub fn disable_login(store: &mut Store, name: &str, by: &str) -> Result<(), AppError> {
+    store.transaction(|tx| {
+        if !tx.clear_password_hash(name)? {
+            return Err(AppError::NotFound { what: "member of staff", id: name.to_owned() });
+        }
+        tx.end_sessions_of("staff", name)?;
+        let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
+        tx.audit(date, by, "login-disabled", name, "{}")?;
+        Ok(())
+    })
+}
+
 /// A hash of a password no one has, checked when the name is unknown so that a wrong name
 /// takes as long as a wrong password.
 fn decoy() -> &'static str {

@@ -668,15 +668,27 @@ pub fn of_loan(store: &mut Store, loan_no: &str) -> Result<(LoanRecord, Vec<Hard
 
 /// Adds a member of staff with a role (or changes it).
 pub fn add_staff(store: &mut Store, name: &str, role: &str) -> Result<(), AppError> {
-    const ROLES: [&str; 6] = ["agent", "supervisor", "hardship-officer", "legal-officer", "compliance-officer", "admin"];
+    add_staff_by(store, name, role, crate::SYSTEM_ACTOR)
+}
+
+/// The roles a member of staff may have.
+pub const ROLES: [&str; 6] = ["agent", "supervisor", "hardship-officer", "legal-officer", "compliance-officer", "admin"];
+
+/// [`add_staff`], audited under `by`; a changed role ends the member's sessions, so the new
+/// role applies from their next login.
+pub fn add_staff_by(store: &mut Store, name: &str, role: &str, by: &str) -> Result<(), AppError> {
     one_of("role", role, &ROLES)?;
     if name.trim().is_empty() || name.len() > 100 {
         return Err(AppError::invalid("name", "1 to 100 characters"));
     }
     store.transaction(|tx| {
+        let before = tx.staff_role(name.trim())?;
         tx.upsert_staff(name.trim(), role)?;
+        if before.as_deref().is_some_and(|r| r != role) {
+            tx.end_sessions_of("staff", name.trim())?;
+        }
         let date = tx.business_date()?.unwrap_or(Date::from_days_since_epoch(0));
-        tx.audit(date, crate::SYSTEM_ACTOR, "staff", name, &serde_json::json!({ "role": role }).to_string())?;
+        tx.audit(date, by, "staff", name, &serde_json::json!({ "role": role, "was": before }).to_string())?;
         Ok(())
     })
 }

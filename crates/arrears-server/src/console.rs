@@ -229,8 +229,16 @@ pub(crate) fn unavailable(what: &str, error: impl std::fmt::Display) -> Response
 pub(crate) fn staff_page(shared: &Shared, lang: Lang, session: &SessionRow, title: &str, here: &str, body: &str) -> Html<String> {
     let code = lang.code();
     let mut links = vec![("/console", lang.t("贷后管理台", "Console")), ("/console/dashboard", lang.t("经营看板", "Dashboard"))];
-    if crate::console_queues::HARDSHIP_DESK.contains(&session.role.as_str()) {
-        links.push(("/console/hardship", lang.t("困难帮扶审批", "Hardship desk")));
+    let role = session.role.as_str();
+    for (roles, href, label) in [
+        (&crate::console_queues::HARDSHIP_DESK[..], "/console/hardship", lang.t("困难帮扶审批", "Hardship desk")),
+        (&crate::console_views::LEGAL[..], "/console/legal", lang.t("法务", "Legal")),
+        (&crate::console_views::COMPLIANCE[..], "/console/compliance", lang.t("合规", "Compliance")),
+        (&crate::console_views::ADMIN[..], "/console/staff", lang.t("用户管理", "Users")),
+    ] {
+        if roles.contains(&role) {
+            links.push((href, label));
+        }
     }
     links.push(("/api/docs", lang.t("接口文档", "API documentation")));
     let links: String = links.iter().map(|(href, label)| format!("<a href=\"{href}?lang={code}\">{label}</a>")).collect();
@@ -244,6 +252,67 @@ pub(crate) fn staff_page(shared: &Shared, lang: Lang, session: &SessionRow, titl
         logout = lang.t("退出", "Log out"),
     );
     page(lang, crate::pages::lender(shared, lang), title, here, &format!("{bar}{body}"))
+}
+
+/// A staff session whose role is among `roles`, for a console page: another role is told the
+/// page does not exist (404), as a visitor is sent to log in.
+pub(crate) async fn staff_in(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    lang: Lang,
+    roles: &[&str],
+) -> Result<SessionRow, Response> {
+    let session = signed_in(shared, headers, "staff", lang).await?;
+    if roles.contains(&session.role.as_str()) {
+        Ok(session)
+    } else {
+        Err(StatusCode::NOT_FOUND.into_response())
+    }
+}
+
+/// A staff form's session, its CSRF token checked and its role among `roles`; another role is
+/// refused (403) with a page that says so.
+pub(crate) async fn staff_form_in(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    lang: Lang,
+    csrf: &str,
+    roles: &[&str],
+) -> Result<SessionRow, Response> {
+    let session = signed_in_form(shared, headers, "staff", lang, csrf).await?;
+    if roles.contains(&session.role.as_str()) {
+        return Ok(session);
+    }
+    let body = format!(
+        "<div class=\"card\"><p class=\"bad\">{}</p></div>",
+        escape(&format!("{} {}", session.role, lang.t("角色不能执行此操作。", "cannot do this."))),
+    );
+    Err((StatusCode::FORBIDDEN, staff_page(shared, lang, &session, lang.t("无权操作", "Not allowed"), "/console", &body))
+        .into_response())
+}
+
+/// The page after a staff action: what was done, or why not (422, the rule's words), then
+/// `extra` and the way back.
+pub(crate) fn outcome_page(
+    shared: &Shared,
+    lang: Lang,
+    session: &SessionRow,
+    title: &str,
+    outcome: Result<String, arrears_app::AppError>,
+    extra: &str,
+    back: (&str, &str),
+) -> Response {
+    use arrears_app::AppError;
+    let (status, line) = match outcome {
+        Ok(text) => (StatusCode::OK, format!("<p class=\"ok\">{}</p>", escape(&text))),
+        Err(e @ (AppError::Invalid { .. } | AppError::Loan(_) | AppError::KeyReused { .. } | AppError::NotFound { .. })) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, format!("<p class=\"bad\">{}</p>", escape(&e.to_string())))
+        }
+        Err(e) => return unavailable(title, e),
+    };
+    let (href, label) = back;
+    let body = format!("<div class=\"card\">{line}</div>{extra}<p><a href=\"{}\">{label}</a></p>", escape(href));
+    (status, staff_page(shared, lang, session, title, href.split('?').next().unwrap_or(href), &body)).into_response()
 }
 
 /// `GET /console`: who is logged in, and the book by bucket (the dashboard grows from here).

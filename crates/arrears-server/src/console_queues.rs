@@ -12,12 +12,12 @@ use arrears_app::AppError;
 use arrears_core::Amount;
 use arrears_store::Store;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use crate::console::{signed_in, signed_in_form, staff_page, unavailable};
+use crate::console::{outcome_page, staff_form_in, staff_in, staff_page, unavailable};
 use crate::pages::{escape, Lang};
 use crate::Shared;
 
@@ -68,13 +68,10 @@ pub async fn hardship_desk(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(&q, &headers);
-    let session = match signed_in(&shared, &headers, "staff", lang).await {
+    let session = match staff_in(&shared, &headers, lang, &HARDSHIP_DESK).await {
         Ok(session) => session,
-        Err(to_login) => return to_login,
+        Err(refused) => return refused,
     };
-    if !HARDSHIP_DESK.contains(&session.role.as_str()) {
-        return StatusCode::NOT_FOUND.into_response();
-    }
     let found = shared
         .with_store(|store| {
             let mut out = Vec::new();
@@ -172,13 +169,10 @@ pub async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> Response {
     let lang = Lang::of(&q, &headers);
-    let session = match signed_in_form(&shared, &headers, "staff", lang, &form.csrf).await {
+    let session = match staff_form_in(&shared, &headers, lang, &form.csrf, &HARDSHIP_DESK).await {
         Ok(session) => session,
         Err(refused) => return refused,
     };
-    if !HARDSHIP_DESK.contains(&session.role.as_str()) {
-        return StatusCode::NOT_FOUND.into_response();
-    }
     let who = session.subject.clone();
     let done = shared
         .with_store(move |store| match what.as_str() {
@@ -188,18 +182,8 @@ pub async fn decide(
             _ => Err(AppError::NotFound { what: "decision", id: what.clone() }),
         })
         .await;
-    let (status, line) = match done {
-        Ok(done) => (StatusCode::OK, format!("<p class=\"ok\">{} #{id}: {done}</p>", lang.t("申请", "Request"))),
-        Err(e @ (AppError::Invalid { .. } | AppError::Loan(_) | AppError::NotFound { .. })) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, format!("<p class=\"bad\">{}</p>", escape(&e.to_string())))
-        }
-        Err(e) => return unavailable("hardship decision", e),
-    };
-    let body = format!(
-        "<div class=\"card\">{line}</div><p><a href=\"/console/hardship?lang={}\">{}</a></p>",
-        lang.code(),
-        lang.t("← 困难帮扶审批", "← Hardship desk")
-    );
-    (status, staff_page(&shared, lang, &session, lang.t("困难帮扶审批", "Hardship desk"), "/console/hardship", &body))
-        .into_response()
+    let done = done.map(|done| format!("{} #{id}: {done}", lang.t("申请", "Request")));
+    let back = format!("/console/hardship?lang={}", lang.code());
+    let title = lang.t("困难帮扶审批", "Hardship desk");
+    outcome_page(&shared, lang, &session, title, done, "", (&back, lang.t("← 困难帮扶审批", "← Hardship desk")))
 }

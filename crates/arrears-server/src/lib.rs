@@ -12,6 +12,7 @@
 mod api;
 mod console;
 mod console_queues;
+mod console_views;
 mod loan_actions;
 mod loan_page;
 mod metrics;
@@ -133,6 +134,11 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/console", get(console::console))
         .route("/console/hardship", get(console_queues::hardship_desk))
         .route("/console/hardship/{id}/{what}", axum::routing::post(console_queues::decide))
+        .route("/console/compliance", get(console_views::compliance))
+        .route("/console/legal", get(console_views::legal))
+        .route("/console/legal/{id}/advance", axum::routing::post(console_views::advance))
+        .route("/console/staff", get(console_views::staff))
+        .route("/console/staff/{what}", axum::routing::post(console_views::staff_change))
         .route("/console/loans", get(loan_page::find))
         .route("/console/loans/{loan}", get(loan_page::show))
         .route("/console/loans/{loan}/dial", axum::routing::post(loan_actions::dial))

@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use crate::console::{signed_in_form, staff_page};
+use crate::console::{outcome_page, staff_form_in};
 use crate::loan_page::may_see;
 use crate::pages::{escape, Lang};
 use crate::Shared;
@@ -100,7 +100,7 @@ pub(crate) fn forms(lang: Lang, session: &SessionRow, loan_no: &str, currency: &
 }
 
 /// The member of staff acting on a loan: signed in, the form's CSRF token theirs, their role
-/// among `roles`, and the loan one they may see; else the 403 or 404 to answer.
+/// among `roles` (else 403), and the loan one they may see (else 404).
 async fn acting(
     shared: &Arc<Shared>,
     headers: &HeaderMap,
@@ -109,18 +109,7 @@ async fn acting(
     csrf: &str,
     roles: &[&str],
 ) -> Result<SessionRow, Response> {
-    let session = signed_in_form(shared, headers, "staff", lang, csrf).await?;
-    if !roles.contains(&session.role.as_str()) {
-        let body = format!(
-            "<div class=\"card\"><p class=\"bad\">{}</p></div>",
-            escape(&format!("{} {}", session.role, lang.t("角色不能执行此操作。", "cannot do this."))),
-        );
-        return Err((
-            StatusCode::FORBIDDEN,
-            staff_page(shared, lang, &session, lang.t("无权操作", "Not allowed"), "/console", &body),
-        )
-            .into_response());
-    }
+    let session = staff_form_in(shared, headers, lang, csrf, roles).await?;
     let (wanted, who) = (loan_no.to_owned(), session.clone());
     match shared.with_store(move |store| Ok(store.read(|tx| may_see(tx, &wanted, &who))?)).await {
         Ok(true) => Ok(session),
@@ -129,7 +118,7 @@ async fn acting(
     }
 }
 
-/// The page after an action: what was done, or why not (422), and the way back to the loan.
+/// The page after an action on a loan, with the way back to it.
 fn result(
     shared: &Shared,
     lang: Lang,
@@ -138,21 +127,9 @@ fn result(
     outcome: Result<String, AppError>,
     extra: &str,
 ) -> Response {
-    let (status, line) = match outcome {
-        Ok(text) => (StatusCode::OK, format!("<p class=\"ok\">{}</p>", escape(&text))),
-        Err(e @ (AppError::Invalid { .. } | AppError::Loan(_) | AppError::KeyReused { .. } | AppError::NotFound { .. })) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, format!("<p class=\"bad\">{}</p>", escape(&e.to_string())))
-        }
-        Err(e) => return crate::console::unavailable("loan action", e),
-    };
-    let body = format!(
-        "<div class=\"card\">{line}</div>{extra}<p><a href=\"/console/loans/{loan}?lang={code}\">{back}</a></p>",
-        loan = escape(loan_no),
-        code = lang.code(),
-        back = lang.t("← 返回借款", "← Back to the loan"),
-    );
-    (status, staff_page(shared, lang, session, &format!("{} {loan_no}", lang.t("借款", "Loan")), "/console/loans", &body))
-        .into_response()
+    let title = format!("{} {loan_no}", lang.t("借款", "Loan"));
+    let back = format!("/console/loans/{loan_no}?lang={}", lang.code());
+    outcome_page(shared, lang, session, &title, outcome, extra, (&back, lang.t("← 返回借款", "← Back to the loan")))
 }
 
 /// The staff's clock in whole minutes (UTC), as calls are recorded.

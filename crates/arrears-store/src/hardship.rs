@@ -167,6 +167,14 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The staff list: name, role, and whether a password is set; by name.
+    pub fn staff_list(&mut self) -> Result<Vec<(String, String, bool)>, StoreError> {
+        let rows = self
+            .conn
+            .query("SELECT name, role, CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END FROM staff ORDER BY name", &[])?;
+        rows.iter().map(|r| Ok((r.text(0)?.to_owned(), r.text(1)?.to_owned(), r.int(2)? == 1))).collect()
+    }
+
     /// The role of a member of staff, if they are one.
     pub fn staff_role(&mut self, name: &str) -> Result<Option<String>, StoreError> {
         let rows = self.conn.query("SELECT role FROM staff WHERE name = $1", &[name.into()])?;

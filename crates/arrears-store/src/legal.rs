@@ -100,6 +100,20 @@ impl Tx<'_> {
         rows.first().map(from_row).transpose()
     }
 
+    /// Cases not closed, oldest first, each with its loan number.
+    pub fn open_cases(&mut self, limit: i64) -> Result<Vec<(CaseRow, String)>, StoreError> {
+        let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+        let rows = self.conn.query(
+            &format!(
+                "SELECT {}, l.loan_no FROM legal_cases c JOIN loans l ON l.seq = c.loan_seq \
+                 WHERE c.stage <> 'closed' ORDER BY c.id LIMIT $1",
+                columns.join(", ")
+            ),
+            &[limit.into()],
+        )?;
+        rows.iter().map(|r| Ok((from_row(r)?, r.text(9)?.to_owned()))).collect()
+    }
+
     /// The cases of a loan, oldest first.
     pub fn cases_of(&mut self, loan_seq: i64) -> Result<Vec<CaseRow>, StoreError> {
         let rows =

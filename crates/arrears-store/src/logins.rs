@@ -22,6 +22,12 @@ impl Tx<'_> {
         Ok(n == 1)
     }
 
+    /// Removes a member of staff's password hash; false if there is no such member.
+    pub fn clear_password_hash(&mut self, name: &str) -> Result<bool, StoreError> {
+        let n = self.conn.execute("UPDATE staff SET password_hash = NULL WHERE name = $1", &[name.into()])?;
+        Ok(n == 1)
+    }
+
     /// A member of staff's role and password hash (if one was set).
     pub fn staff_login(&mut self, name: &str) -> Result<Option<(String, Option<String>)>, StoreError> {
         let rows = self.conn.query("SELECT role, password_hash FROM staff WHERE name = $1", &[name.into()])?;

@@ -365,3 +365,83 @@ fn the_api_needs_a_key_pages_its_lists_and_posts_a_payment_once_per_key() {
     assert_eq!(api(&base, "GET", "/api/v1/loans", Some(&key), None, "").0, 401);
     server.stop().unwrap();
 }
+
+/// The value of the first `<code>` on a page.
+fn code_on(page: &str) -> String {
+    let at = page.find("<code>").unwrap_or_else(|| panic!("no <code> in {page}")) + "<code>".len();
+    page[at..at + page[at..].find('<').unwrap()].to_owned()
+}
+
+#[test]
+fn officers_and_admins_have_their_pages_and_no_one_else_does() {
+    let book = staffed_book("officers");
+    let server = serve(&book);
+    let base = format!("http://{}", server.addr);
+    let [ag1, sup, lo, co, adm] = ["ag1", "sup", "lo", "co", "adm"].map(|n| staff_session(&base, n));
+
+    // Compliance: the record of a period, audited; closed to agents; a bad date is named.
+    let page = send(&base, "GET", "/console/compliance?lang=en&from=2026-01-01&to=2026-03-01", &co, "");
+    assert!(page.status == 200 && page.body.contains("Blocked by rule") && page.body.contains("audited again"), "{}", page.body);
+    assert!(page.body.contains("The audit found no breach."), "{}", page.body);
+    assert_eq!(send(&base, "GET", "/console/compliance", &ag1, "").status, 404);
+    let bad = send(&base, "GET", "/console/compliance?lang=en&from=someday", &co, "");
+    assert!(bad.status == 422 && bad.body.contains("from"), "{}", bad.body);
+    let bar = send(&base, "GET", "/console?lang=en", &co, "");
+    assert!(bar.body.contains("/console/compliance") && !bar.body.contains("/console/staff"), "the bar shows the role's pages");
+
+    // Legal: a case opened on the loan page appears, and moves forward by the rules.
+    let lo_csrf = csrf_of(&base, &lo, "/console/loans/L2");
+    send(&base, "POST", "/console/loans/L2/legal", &lo, &format!("csrf={lo_csrf}&note=x"));
+    let legal = send(&base, "GET", "/console/legal?lang=en", &lo, "");
+    assert!(
+        legal.status == 200 && legal.body.contains("Open cases") && legal.body.contains("/console/legal/1/advance"),
+        "{}",
+        legal.body
+    );
+    assert_eq!(send(&base, "GET", "/console/legal", &co, "").status, 404);
+    let moved =
+        send(&base, "POST", "/console/legal/1/advance?lang=en", &lo, &format!("csrf={lo_csrf}&stage=demand-letter&note=sent"));
+    assert!(moved.status == 200 && moved.body.contains("Case 1: demand-letter"), "{}", moved.body);
+    let no_court = send(&base, "POST", "/console/legal/1/advance?lang=en", &lo, &format!("csrf={lo_csrf}&stage=filed&note=x"));
+    assert!(no_court.status == 422 && no_court.body.contains("court"), "{}", no_court.body);
+    let co_csrf = csrf_field(&bar.body);
+    assert_eq!(send(&base, "POST", "/console/legal/1/advance", &co, &format!("csrf={co_csrf}&stage=closed")).status, 403);
+
+    // Users: only the admin; a member added, given a password, disabled; a role change ends
+    // the member's session; an API key shown once, then revoked.
+    assert_eq!(send(&base, "GET", "/console/staff", &sup, "").status, 404);
+    let users = send(&base, "GET", "/console/staff?lang=en", &adm, "");
+    assert!(users.status == 200 && users.body.contains("ag1") && users.body.contains("API keys"), "{}", users.body);
+    let csrf = csrf_field(&users.body);
+    let sup_csrf = csrf_of(&base, &sup, "/console");
+    assert_eq!(send(&base, "POST", "/console/staff/add", &sup, &format!("csrf={sup_csrf}&name=x&role=admin")).status, 403);
+    let added = send(&base, "POST", "/console/staff/add?lang=en", &adm, &format!("csrf={csrf}&name=ag3&role=agent"));
+    assert!(added.status == 200 && added.body.contains("ag3: agent"), "{}", added.body);
+    let bad_role = send(&base, "POST", "/console/staff/add?lang=en", &adm, &format!("csrf={csrf}&name=ag4&role=boss"));
+    assert!(bad_role.status == 422 && bad_role.body.contains("role"), "{}", bad_role.body);
+    let short = send(&base, "POST", "/console/staff/password?lang=en", &adm, &format!("csrf={csrf}&name=ag3&password=short"));
+    assert!(short.status == 422 && short.body.contains("password"), "{}", short.body);
+    let set = send(&base, "POST", "/console/staff/password?lang=en", &adm, &format!("csrf={csrf}&name=ag3&password={PASSWORD}"));
+    assert_eq!(set.status, 200, "{}", set.body);
+    let ag3 = staff_session(&base, "ag3");
+    assert_eq!(send(&base, "GET", "/console", &ag3, "").status, 200);
+    send(&base, "POST", "/console/staff/disable", &adm, &format!("csrf={csrf}&name=ag3"));
+    assert_eq!(send(&base, "GET", "/console", &ag3, "").status, 303, "a disabled login ends the session");
+    send(&base, "POST", "/console/staff/add", &adm, &format!("csrf={csrf}&name=sup&role=agent"));
+    assert_eq!(send(&base, "GET", "/console", &sup, "").status, 303, "a changed role ends the session");
+    let made = send(&base, "POST", "/console/staff/api-key?lang=en", &adm, &format!("csrf={csrf}&name=erp"));
+    let key = code_on(&made.body);
+    assert_eq!(key.len(), 64, "{}", made.body);
+    assert_eq!(api(&base, "GET", "/api/v1/loans", Some(&key), None, "").0, 200);
+    assert!(!send(&base, "GET", "/console/staff", &adm, "").body.contains(&key), "the key is not shown again");
+    send(&base, "POST", "/console/staff/revoke-api-key", &adm, &format!("csrf={csrf}&name=erp"));
+    assert_eq!(api(&base, "GET", "/api/v1/loans", Some(&key), None, "").0, 401);
+    let mut store = arrears_app::open(&book.url).unwrap();
+    for (subject, action) in
+        [("ag3", "staff"), ("ag3", "password"), ("ag3", "login-disabled"), ("erp", "api-key-create"), ("erp", "api-key-revoke")]
+    {
+        let audit = store.read(|tx| tx.audit_of(subject)).unwrap();
+        assert!(audit.iter().any(|(a, what)| a == "adm" && what == action), "adm {action} {subject}: {audit:?}");
+    }
+    server.stop().unwrap();
+}
