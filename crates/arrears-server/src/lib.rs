@@ -224,15 +224,20 @@ impl Server {
             public_url: options.public_url.map_or_else(|| format!("http://{addr}"), |u| u.trim_end_matches('/').to_owned()),
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let kept = Arc::clone(&shared);
         let thread = std::thread::spawn(move || {
-            runtime.block_on(async move {
+            let served = runtime.block_on(async move {
                 axum::serve(listener, router(shared).into_make_service_with_connect_info::<SocketAddr>())
                     .with_graceful_shutdown(async move {
                         let _ = stopped.await;
                     })
                     .await
                     .map_err(ServerError::Io)
-            })
+            });
+            // The idle connections are closed here, outside the runtime: a PostgreSQL client
+            // blocks on its own runtime to close, which tokio forbids inside another one.
+            drop(std::mem::take(&mut *kept.pool.lock().expect("pool")));
+            served
         });
         Ok(Server { addr, stop: Some(stop), thread: Some(thread) })
     }

@@ -1,6 +1,7 @@
-//! The server over a real book on SQLite, asked over HTTP: health, the public check of a
-//! certificate in both languages and as JSON, errors with stable codes, the OpenAPI document,
-//! the metrics, and a graceful stop.
+//! The server over a real book, asked over HTTP: health, the public check of a certificate in
+//! both languages and as JSON, errors with stable codes, the OpenAPI document, the metrics, and
+//! a graceful stop; logins; and (`web.rs`) every role's pages and actions and the API, on
+//! SQLite and, when `ARREARS_TEST_PG_URL` names a server, on PostgreSQL.
 
 mod web;
 
@@ -10,21 +11,49 @@ use arrears_server::{Options, Server};
 
 struct Book {
     url: String,
+    /// Beside the book: its SMS channel's file (and the book itself on SQLite).
     path: std::path::PathBuf,
+    /// On PostgreSQL: the server's URL and the book's schema, dropped with the book.
+    pg: Option<(String, String)>,
 }
 
 impl Drop for Book {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm", ".sms.jsonl"] {
+        for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        }
+        let _ = std::fs::remove_file(self.path.with_extension("sms.jsonl"));
+        if let Some((base, schema)) = &self.pg {
+            if let Ok(mut client) = postgres::Client::connect(base, postgres::NoTls) {
+                let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            }
         }
     }
 }
 
+/// A new, empty book named `name` on SQLite, or on PostgreSQL in a schema of its own (`None`,
+/// said on stderr, when `ARREARS_TEST_PG_URL` names no server).
+fn new_book(name: &str, on_postgres: bool) -> Option<Book> {
+    let path = std::env::temp_dir().join(format!("arrears-server-{}-{name}.db", std::process::id()));
+    if !on_postgres {
+        return Some(Book { url: format!("sqlite://{}", path.display()), path, pg: None });
+    }
+    let Ok(base) = std::env::var("ARREARS_TEST_PG_URL") else {
+        eprintln!("note: the PostgreSQL run of `{name}` was skipped; set ARREARS_TEST_PG_URL to run it");
+        return None;
+    };
+    let schema = format!("srv_{}_{}", std::process::id(), name.replace('-', "_"));
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(Book { url: format!("{base}{sep}schema={schema}"), path, pg: Some((base, schema)) })
+}
+
 /// A book with one loan paid off, and its settlement certificate's code.
 fn book_with_a_certificate(name: &str) -> (Book, String) {
-    let path = std::env::temp_dir().join(format!("arrears-server-{}-{name}.db", std::process::id()));
-    let book = Book { url: format!("sqlite://{}", path.display()), path };
+    certificate_on(new_book(name, false).expect("SQLite is always there"))
+}
+
+/// [`book_with_a_certificate`] on `book`.
+fn certificate_on(book: Book) -> (Book, String) {
     let (mut store, _) = arrears_app::init(&book.url).unwrap();
     let tape = "loan_no,borrower_id,product,principal,annual_rate,term_months,method,start_date\n\
                 L1,B1,CASH,3000.00,12,3,annuity,2026-01-15\n\

@@ -2,7 +2,29 @@
 //! actions (call, payment, hardship, legal), the hardship desk's maker–checker, the borrower's
 //! payment and hardship request, and the JSON API with its keys, pages and idempotency.
 
-use super::{book_with_a_certificate, codes_sent, cookie_value, csrf_field, send, serve, Book};
+use super::{certificate_on, codes_sent, cookie_value, csrf_field, new_book, send, serve, Book};
+
+/// Declares a test on a book once on SQLite and once on PostgreSQL.
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(super::new_book(concat!(stringify!($name), "-sqlite"), false).unwrap());
+            }
+            #[test]
+            fn postgres() {
+                if let Some(book) = super::new_book(stringify!($name), true) {
+                    super::$name(book);
+                }
+            }
+        }
+    };
+}
+
+on_both!(each_role_does_what_it_may_on_a_loan_and_nothing_else);
+on_both!(the_api_needs_a_key_pages_its_lists_and_posts_a_payment_once_per_key);
+on_both!(officers_and_admins_have_their_pages_and_no_one_else_does);
 use arrears_core::Amount;
 
 const PASSWORD: &str = "a-long-enough-passphrase";
@@ -65,8 +87,8 @@ fn api(base: &str, method: &str, path: &str, key: Option<&str>, idem: Option<&st
 
 /// The book of `book_with_a_certificate` with borrowers on file, staff of every role, and a
 /// call task on L2 (late since 2026-02-10) assigned to the agent `ag1`.
-fn staffed_book(name: &str) -> Book {
-    let (book, _) = book_with_a_certificate(name);
+fn staffed_book(book: Book) -> Book {
+    let (book, _) = certificate_on(book);
     let mut store = arrears_app::open(&book.url).unwrap();
     let borrower = |id: &str, phone: &str| arrears_store::BorrowerRecord {
         borrower_id: id.into(),
@@ -134,9 +156,8 @@ fn posted_payments(book: &Book, loan: &str) -> usize {
     store.read(|tx| tx.payments_of(seq)).unwrap().len()
 }
 
-#[test]
-fn each_role_does_what_it_may_on_a_loan_and_nothing_else() {
-    let book = staffed_book("roles");
+fn each_role_does_what_it_may_on_a_loan_and_nothing_else(book: Book) {
+    let book = staffed_book(book);
     let server = serve(&book);
     let base = format!("http://{}", server.addr);
     let [ag1, ag2, sup, ho, lo, co] = ["ag1", "ag2", "sup", "ho", "lo", "co"].map(|n| staff_session(&base, n));
@@ -281,9 +302,8 @@ fn each_role_does_what_it_may_on_a_loan_and_nothing_else() {
     server.stop().unwrap();
 }
 
-#[test]
-fn the_api_needs_a_key_pages_its_lists_and_posts_a_payment_once_per_key() {
-    let book = staffed_book("api");
+fn the_api_needs_a_key_pages_its_lists_and_posts_a_payment_once_per_key(book: Book) {
+    let book = staffed_book(book);
     let mut store = arrears_app::open(&book.url).unwrap();
     let err = arrears_app::auth::create_api_key(&mut store, "core-banking", "sup", 1).unwrap_err();
     assert!(err.to_string().contains("admin"), "{err}");
@@ -372,9 +392,8 @@ fn code_on(page: &str) -> String {
     page[at..at + page[at..].find('<').unwrap()].to_owned()
 }
 
-#[test]
-fn officers_and_admins_have_their_pages_and_no_one_else_does() {
-    let book = staffed_book("officers");
+fn officers_and_admins_have_their_pages_and_no_one_else_does(book: Book) {
+    let book = staffed_book(book);
     let server = serve(&book);
     let base = format!("http://{}", server.addr);
     let [ag1, sup, lo, co, adm] = ["ag1", "sup", "lo", "co", "adm"].map(|n| staff_session(&base, n));
