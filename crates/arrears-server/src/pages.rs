@@ -41,6 +41,15 @@ impl Lang {
         }
     }
 
+    /// A date as this language writes it: `2026年5月26日`, `26 May 2026`.
+    pub fn date(self, date: arrears_core::Date) -> String {
+        const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        match self {
+            Lang::Zh => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
+            Lang::En => format!("{} {} {}", date.day(), MONTHS[(date.month() as usize).clamp(1, 12) - 1], date.year()),
+        }
+    }
+
     /// The text in this language.
     pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
@@ -229,6 +238,14 @@ mod tests {
     fn text_is_escaped_for_html() {
         assert_eq!(escape("<script>\"a\" & 'b'</script>"), "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;");
         assert_eq!(escape("王芳"), "王芳");
+    }
+
+    #[test]
+    fn dates_are_written_as_each_language_writes_them() {
+        let d: arrears_core::Date = "2026-05-06".parse().unwrap();
+        assert_eq!(Lang::Zh.date(d), "2026年5月6日");
+        assert_eq!(Lang::En.date(d), "6 May 2026");
+        assert_eq!(Lang::En.date("2026-12-31".parse().unwrap()), "31 Dec 2026");
     }
 
     #[test]

@@ -241,7 +241,7 @@ fn describe(lang: Lang, l: &LoanWords, csrf: &str) -> String {
             );
         }
         _ if l.dpd > 0 => {
-            let since = l.oldest_due.map_or_else(String::new, |d| d.to_string());
+            let since = l.oldest_due.map_or_else(String::new, |d| lang.date(d));
             lines.push(match lang {
                 Lang::Zh => format!("您有一期还款已逾期{}天（应还日{since}）。现在需还{cur} {}。", l.dpd, l.due_now.grouped()),
                 Lang::En => format!(
@@ -276,8 +276,8 @@ fn describe(lang: Lang, l: &LoanWords, csrf: &str) -> String {
             lines.push(lang.t("您的还款正常，没有逾期。", "Your payments are up to date.").to_owned());
             if let Some((date, amount)) = l.next_due {
                 lines.push(match lang {
-                    Lang::Zh => format!("下一期：{date} 应还约{cur} {}。", amount.grouped()),
-                    Lang::En => format!("Next payment: about {cur} {} on {date}.", amount.grouped()),
+                    Lang::Zh => format!("下一期：{} 应还约{cur} {}。", lang.date(date), amount.grouped()),
+                    Lang::En => format!("Next payment: about {cur} {} on {}.", amount.grouped(), lang.date(date)),
                 });
             }
         }
@@ -480,8 +480,8 @@ pub async fn what_if(
 fn what_if_words(lang: Lang, cur: &str, w: &arrears_app::explain::WhatIf) -> String {
     let money = |a: Amount| format!("{cur} {}", a.grouped());
     let mut lines = vec![match lang {
-        Lang::Zh => format!("如您于{}还款{}：", w.date, money(w.amount)),
-        Lang::En => format!("If you pay {} on {}:", money(w.amount), w.date),
+        Lang::Zh => format!("如您于{}还款{}：", lang.date(w.date), money(w.amount)),
+        Lang::En => format!("If you pay {} on {}:", money(w.amount), lang.date(w.date)),
     }];
     if w.paid_off {
         lines.push(lang.t("这笔借款将全部还清。", "the loan is paid off.").to_owned());
@@ -506,8 +506,8 @@ fn what_if_words(lang: Lang, cur: &str, w: &arrears_app::explain::WhatIf) -> Str
         }
         if let Some((date, amount)) = w.next_due {
             lines.push(match lang {
-                Lang::Zh => format!("下一期：{date} 应还约{}。", money(amount)),
-                Lang::En => format!("Next: about {} due on {date}.", money(amount)),
+                Lang::Zh => format!("下一期：{} 应还约{}。", lang.date(date), money(amount)),
+                Lang::En => format!("Next: about {} due on {}.", money(amount), lang.date(date)),
             });
         }
     }

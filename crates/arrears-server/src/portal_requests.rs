@@ -122,8 +122,8 @@ pub async fn pay(
     };
     let cur = view.record.terms.currency().code();
     let mut text = match lang {
-        Lang::Zh => format!("已收到您的还款{cur} {}（记账日{}）。", paid.amount.grouped(), paid.value_date),
-        Lang::En => format!("Your payment of {cur} {} is received (value date {}).", paid.amount.grouped(), paid.value_date),
+        Lang::Zh => format!("已收到您的还款{cur} {}（记账日{}）。", paid.amount.grouped(), lang.date(paid.value_date)),
+        Lang::En => format!("Your payment of {cur} {} is received ({}).", paid.amount.grouped(), lang.date(paid.value_date)),
     };
     text.push_str(&if view.state.status == LoanStatus::PaidOff {
         lang.t(
