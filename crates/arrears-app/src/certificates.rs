@@ -139,16 +139,18 @@ pub fn verify(store: &mut Store, code: &str) -> Result<Option<Certificate>, AppE
     })
 }
 
-/// The settlement certificate of a borrower's own loan, asked for in the portal: the one
-/// issued already, or a new one issued by the borrower. Another borrower's loan is not found.
-pub fn settlement_for_borrower(store: &mut Store, loan_no: &str, borrower_id: &str) -> Result<String, AppError> {
+/// A certificate of `kind` for a borrower's own loan, asked for in the portal: a settlement
+/// certificate is the one issued already, or a new one; a repayment certificate is issued anew
+/// each time (it certifies what was paid by that day). Issued by the borrower; another
+/// borrower's loan is not found.
+pub fn for_borrower(store: &mut Store, loan_no: &str, borrower_id: &str, kind: &str) -> Result<String, AppError> {
     let not_found = || AppError::NotFound { what: "loan", id: loan_no.to_owned() };
     let existing = store.read(|tx| {
         let loan = tx.loan(loan_no)?.filter(|l| l.borrower_id == borrower_id).ok_or_else(not_found)?;
-        Ok::<_, AppError>(tx.certificates_of(loan.seq, "settlement")?.into_iter().next())
+        Ok::<_, AppError>(if kind == "settlement" { tx.certificates_of(loan.seq, kind)?.into_iter().next() } else { None })
     })?;
     match existing {
         Some(code) => Ok(code),
-        None => Ok(issue(store, loan_no, "settlement", &format!("borrower:{borrower_id}"))?.code),
+        None => Ok(issue(store, loan_no, kind, &format!("borrower:{borrower_id}"))?.code),
     }
 }

@@ -182,6 +182,8 @@ struct LoanWords {
     per_day: Amount,
     grace_days: u32,
     oldest_due: Option<Date>,
+    /// Any payment posted, which a repayment certificate can certify.
+    paid_any: bool,
 }
 
 fn loans_of(store: &mut arrears_store::Store, borrower_id: &str) -> Result<Vec<LoanWords>, arrears_app::AppError> {
@@ -220,9 +222,26 @@ fn loans_of(store: &mut arrears_store::Store, borrower_id: &str) -> Result<Vec<L
             per_day,
             grace_days: loan.terms.grace_days(),
             oldest_due: s.oldest_unpaid_due(),
+            paid_any: view.payments.iter().any(|p| p.status == arrears_store::PaymentStatus::Posted),
         });
     }
     Ok(out)
+}
+
+/// The button that downloads a certificate of `kind` (`settlement` or `repayment`).
+fn certificate_form(lang: Lang, loan_no: &str, csrf: &str, kind: &str) -> String {
+    let label = if kind == "settlement" {
+        lang.t("下载结清证明（PDF）", "Download the settlement certificate (PDF)")
+    } else {
+        lang.t("下载还款证明（PDF，至今已还金额）", "Download a repayment certificate (PDF: what I have paid)")
+    };
+    format!(
+        "<form method=\"post\" action=\"/portal/certificate?lang={}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <input type=\"hidden\" name=\"loan\" value=\"{}\"><input type=\"hidden\" name=\"kind\" value=\"{kind}\">\
+         <button type=\"submit\">{label}</button></form>",
+        lang.code(),
+        escape(loan_no),
+    )
 }
 
 fn describe(lang: Lang, l: &LoanWords, csrf: &str) -> String {
@@ -232,13 +251,7 @@ fn describe(lang: Lang, l: &LoanWords, csrf: &str) -> String {
     match l.status {
         arrears_core::LoanStatus::PaidOff => {
             lines.push(lang.t("这笔借款已还清。", "This loan is paid off.").to_owned());
-            extra = format!(
-                "<form method=\"post\" action=\"/portal/certificate?lang={}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <input type=\"hidden\" name=\"loan\" value=\"{}\"><button type=\"submit\">{}</button></form>",
-                lang.code(),
-                escape(&l.loan_no),
-                lang.t("下载结清证明（PDF）", "Download the settlement certificate (PDF)")
-            );
+            extra = certificate_form(lang, &l.loan_no, csrf, "settlement");
         }
         _ if l.dpd > 0 => {
             let since = l.oldest_due.map_or_else(String::new, |d| lang.date(d));
@@ -308,7 +321,7 @@ fn describe(lang: Lang, l: &LoanWords, csrf: &str) -> String {
             what_if = lang.t("如果我还一笔钱…（试算）", "What if I pay…"),
             hardship = lang.t("还款有困难？申请帮扶 →", "Finding it hard to pay? Ask for relief →"),
             pay = crate::portal_requests::pay_form(lang, &l.loan_no, cur, suggested, csrf),
-        )
+        ) + &if l.paid_any { certificate_form(lang, &l.loan_no, csrf, "repayment") } else { String::new() }
     }
 }
 
@@ -336,10 +349,14 @@ pub struct CertificateForm {
     csrf: String,
     #[serde(default)]
     loan: String,
+    /// `settlement` (the default) or `repayment`.
+    #[serde(default)]
+    kind: String,
 }
 
-/// `POST /portal/certificate`: the settlement certificate of one of the borrower's paid-off
-/// loans, as PDF (issued the first time it is asked for).
+/// `POST /portal/certificate`: a certificate of one of the borrower's loans, as PDF: the
+/// settlement certificate of a loan paid off (issued the first time it is asked for), or a
+/// repayment certificate of what was paid so far.
 pub async fn certificate(
     State(shared): State<Arc<Shared>>,
     Query(q): Query<HashMap<String, String>>,
@@ -352,11 +369,12 @@ pub async fn certificate(
         Err(refused) => return refused,
     };
     let (borrower, loan, lender) = (session.subject.clone(), form.loan.clone(), shared.lender.clone());
+    let kind = if form.kind == "repayment" { "repayment" } else { "settlement" };
     let verify = format!("{}/verify", shared.public_url);
     let docs_lang = if lang == Lang::En { arrears_docs::Lang::En } else { arrears_docs::Lang::Zh };
     let made = shared
         .with_store(move |store| {
-            let code = arrears_app::certificates::settlement_for_borrower(store, &loan, &borrower)?;
+            let code = arrears_app::certificates::for_borrower(store, &loan, &borrower, kind)?;
             arrears_app::documents::certificate(store, &lender, &code, Some(docs_lang), &verify)
         })
         .await;
@@ -364,7 +382,7 @@ pub async fn certificate(
         Ok((c, pdf)) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}-settlement.pdf\"", c.statement.loan)),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}-{}.pdf\"", c.statement.loan, c.kind)),
             ],
             pdf.bytes,
         )

@@ -299,6 +299,25 @@ fn each_role_does_what_it_may_on_a_loan_and_nothing_else(book: Book) {
     assert!(zh.status == 422 && zh.body.contains("金额超过了结清所需的"), "{}", zh.body);
     assert_eq!(send(&base, "POST", "/portal/pay", &me, "csrf=forged&loan=L2&key=k8&amount=1.00").status, 403);
     assert_eq!(send(&base, "GET", "/console/loans/L2", &me, "").status, 303, "a borrower is not staff");
+
+    // A repayment certificate of what was paid so far, as PDF; each one a new certificate.
+    assert!(mine.body.contains("kind\" value=\"repayment\""), "{}", mine.body);
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    for _ in 0..2 {
+        let mut pdf = agent
+            .post(&format!("{base}/portal/certificate"))
+            .header("Cookie", &me)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(format!("csrf={csrf}&loan=L2&kind=repayment").as_bytes())
+            .unwrap();
+        assert_eq!(pdf.status().as_u16(), 200);
+        let name = pdf.headers().get("content-disposition").unwrap().to_str().unwrap().to_owned();
+        assert!(name.contains("L2-repayment.pdf"), "{name}");
+        assert!(pdf.body_mut().read_to_vec().unwrap().starts_with(b"%PDF-"));
+    }
+    let mut store = arrears_app::open(&book.url).unwrap();
+    let seq = store.read(|tx| tx.loan("L2")).unwrap().unwrap().seq;
+    assert_eq!(store.read(|tx| tx.certificates_of(seq, "repayment")).unwrap().len(), 2);
     server.stop().unwrap();
 }
 
