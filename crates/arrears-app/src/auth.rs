@@ -1,7 +1,8 @@
 //! Logins for the web application: staff passwords, hashed with Argon2id (never stored or
 //! logged as typed), and sessions. A session's token is 256 random bits handed to the browser
 //! once; the store keeps only its SHA-256, with the session's own CSRF token, its holder and
-//! role, and when it expires; expired sessions and day-old login codes are swept at each login.
+//! role, and when it expires; expired sessions and day-old login codes are swept at each login
+//! (and hourly by the server).
 //! Time here is the server's clock in seconds, given by the caller: sessions are not business
 //! events.
 

@@ -193,6 +193,19 @@ async fn health(State(shared): State<Arc<Shared>>) -> (axum::http::StatusCode, &
     }
 }
 
+/// Sweeps expired sessions and old login codes every hour (besides at each login), so a quiet
+/// server does not keep them; runs until the server stops.
+async fn sweep_hourly(shared: Arc<Shared>) -> std::convert::Infallible {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        let swept = shared.with_store(|store| Ok(store.transaction(|tx| tx.sweep_logins(console::now()))?)).await;
+        if let Err(e) = swept {
+            eprintln!("sweeping expired sessions failed: {e}");
+        }
+    }
+}
+
 /// A running server.
 #[derive(Debug)]
 pub struct Server {
@@ -227,12 +240,15 @@ impl Server {
         let kept = Arc::clone(&shared);
         let thread = std::thread::spawn(move || {
             let served = runtime.block_on(async move {
-                axum::serve(listener, router(shared).into_make_service_with_connect_info::<SocketAddr>())
+                let sweeping = sweep_hourly(Arc::clone(&shared));
+                let serving = axum::serve(listener, router(shared).into_make_service_with_connect_info::<SocketAddr>())
                     .with_graceful_shutdown(async move {
                         let _ = stopped.await;
-                    })
-                    .await
-                    .map_err(ServerError::Io)
+                    });
+                tokio::select! {
+                    served = serving => served.map_err(ServerError::Io),
+                    never = sweeping => match never {},
+                }
             });
             // The idle connections are closed here, outside the runtime: a PostgreSQL client
             // blocks on its own runtime to close, which tokio forbids inside another one.
