@@ -265,6 +265,7 @@ pub async fn console(
          <button type=\"submit\">{logout}</button></form></div>\
          <div class=\"card\"><form method=\"get\" action=\"/console/loans\"><input type=\"hidden\" name=\"lang\" value=\"{code}\">\
          <input type=\"text\" name=\"loan\" placeholder=\"L00000001\" aria-label=\"{find}\"><button type=\"submit\">{find}</button></form></div>\
+         <p><a href=\"/console/dashboard?lang={code}\">{dashboard} →</a></p>\
          <div class=\"card\">{table}</div>",
         who = lang.t("已登录：", "Logged in:"),
         name = escape(&session.subject),
@@ -275,6 +276,7 @@ pub async fn console(
         csrf = session.csrf,
         logout = lang.t("退出", "Log out"),
         find = lang.t("查找借款", "Find a loan"),
+        dashboard = lang.t("数据看板", "Dashboard"),
     );
     page(lang, crate::pages::lender(&shared, lang), lang.t("贷后管理台", "Console"), "/console", &body).into_response()
 }

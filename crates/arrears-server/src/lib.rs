@@ -11,6 +11,7 @@
 
 mod api;
 mod console;
+mod dashboard;
 mod loan_page;
 mod metrics;
 mod pages;
@@ -127,6 +128,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/console", get(console::console))
         .route("/console/loans", get(loan_page::find))
         .route("/console/loans/{loan}", get(loan_page::show))
+        .merge(dashboard::routes())
         .route("/portal", get(portal::portal))
         .route("/portal/login", get(portal::login_form).post(portal::login))
         .route("/portal/code", axum::routing::post(portal::send_code))

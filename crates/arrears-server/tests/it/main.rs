@@ -6,6 +6,8 @@ use arrears_app::eod::{self, EodOptions};
 use arrears_app::{certificates, service};
 use arrears_server::{Options, Server};
 
+mod dashboard;
+
 struct Book {
     url: String,
     path: std::path::PathBuf,
