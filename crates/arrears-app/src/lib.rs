@@ -12,6 +12,7 @@ pub mod certificates;
 pub mod collect;
 pub mod complaints;
 pub mod compliance;
+pub mod dashboard;
 pub mod demo;
 pub mod demo_desk;
 pub mod demo_hardship;

@@ -316,7 +316,7 @@ pub(crate) fn outcome_page(
     (status, staff_page(shared, lang, session, title, href.split('?').next().unwrap_or(href), &body)).into_response()
 }
 
-/// `GET /console`: who is logged in, and the book by bucket (the dashboard grows from here).
+/// `GET /console`: who is logged in, an agent's work queue, and the book by bucket.
 pub async fn console(
     State(shared): State<Arc<Shared>>,
     Query(q): Query<HashMap<String, String>>,

@@ -13,6 +13,7 @@ mod api;
 mod console;
 mod console_queues;
 mod console_views;
+mod dashboard;
 mod loan_actions;
 mod loan_page;
 mod metrics;
@@ -146,6 +147,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/console/loans/{loan}/pay", axum::routing::post(loan_actions::pay))
         .route("/console/loans/{loan}/hardship", axum::routing::post(loan_actions::hardship))
         .route("/console/loans/{loan}/legal", axum::routing::post(loan_actions::legal))
+        .merge(dashboard::routes())
         .route("/portal", get(portal::portal))
         .route("/portal/login", get(portal::login_form).post(portal::login))
         .route("/portal/code", axum::routing::post(portal::send_code))

@@ -10,6 +10,7 @@
 pub mod collect;
 pub mod conn;
 pub mod credit;
+pub mod dashboard;
 pub mod hardship;
 pub mod legal;
 pub mod logins;
@@ -28,6 +29,7 @@ pub use collect::{
 pub use conn::{Backend, Value};
 use conn::{Conn, PgConn, Row, SqliteConn};
 pub use credit::{ComplaintRow, DisputeRow, Identity, NewComplaint, WriteOffRow};
+pub use dashboard::{ArmLine, BookLine, BucketMonth, CureCount, Funnel, RollCount, VintageLate, WriteOffMonth};
 pub use hardship::{HardshipRow, NewHardship};
 pub use legal::{CaseRow, CaseStep, DocumentRow};
 pub use logins::{ApiKeyRow, SessionRow};

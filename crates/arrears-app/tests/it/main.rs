@@ -7,6 +7,7 @@ mod support;
 mod bureau;
 mod collections;
 mod concurrency;
+mod dashboard;
 mod documents;
 mod eod;
 mod gateway;

@@ -125,6 +125,15 @@ try {
     check((await supervisor.textContent('body')).includes('approved'), 'a second person approves it');
   }
   await supervisor.screenshot({ path: `${SHOTS}/hardship-desk.png`, fullPage: true });
+  // The dashboard: every chart drawn (ECharts renders to a canvas), the numbers as CSV.
+  await supervisor.goto(`${BASE}/console/dashboard?lang=en`);
+  const charts = await supervisor.locator('.chart').count();
+  await supervisor.waitForFunction((n) => document.querySelectorAll('.chart canvas').length >= n, charts);
+  check(charts >= 6, `the dashboard draws every one of its ${charts} charts`);
+  await supervisor.screenshot({ path: `${SHOTS}/dashboard.png`, fullPage: true });
+  const csvHref = await supervisor.locator('a[href*=".csv"]').first().getAttribute('href');
+  const csv = await supervisor.request.get(`${BASE}${csvHref}`);
+  check(csv.ok() && (await csv.text()).trim().split('\n').length > 1, `the numbers behind a chart download as CSV (${csvHref})`);
   await supervisor.goto(`${loanUrl}?lang=en`);
   await supervisor.fill('form[action*="/pay"] input[name=amount]', '1.00');
   await supervisor.click('form[action*="/pay"] button');

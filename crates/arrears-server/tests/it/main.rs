@@ -9,6 +9,8 @@ use arrears_app::eod::{self, EodOptions};
 use arrears_app::{certificates, service};
 use arrears_server::{Options, Server};
 
+mod dashboard;
+
 struct Book {
     url: String,
     /// Beside the book: its SMS channel's file (and the book itself on SQLite).
