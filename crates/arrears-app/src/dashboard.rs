@@ -20,8 +20,9 @@
 //! - Recoveries: for loans written off in a month, what they have paid since (what was written
 //!   off, with its amendments, less what they still owe: nothing accrues on a written-off loan)
 //!   over what was written off.
-//! - Funnel and strategy arms: the contacts of the whole record (see
-//!   [`arrears_store::Funnel`] and [`arrears_store::ArmLine`] for each step and measure).
+//! - Funnel and strategy arms: the contacts of a period of business dates (the whole record,
+//!   the last days, or two dates; see [`arrears_store::Funnel`] and [`arrears_store::ArmLine`]
+//!   for each step and measure).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -168,13 +169,41 @@ pub struct Dashboard {
     pub vintages: Vec<Vintage>,
     pub cures: Vec<Cure>,
     pub recoveries: Vec<Recovery>,
+    /// The business dates of the contacts the funnel and the arms count (`None`: all).
+    pub period: Option<(Date, Date)>,
     pub funnel: Funnel,
     pub arms: Vec<ArmLine>,
 }
 
+/// The business dates whose contacts the funnel and the strategy arms count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// Every contact ever recorded.
+    Whole,
+    /// The last `n` business dates, the open one included.
+    LastDays(u32),
+    /// `from..=to`.
+    Between(Date, Date),
+}
+
 /// The dashboard of the loans in `currency` (or the book's main currency), every chart or only
-/// `only`, read in one snapshot.
+/// `only`, read in one snapshot; the funnel and the arms of the whole record.
 pub fn dashboard(store: &mut Store, currency: Option<&str>, only: Option<Chart>) -> Result<Dashboard, AppError> {
+    dashboard_for(store, currency, only, Period::Whole)
+}
+
+/// [`dashboard`] with the funnel and the arms of the contacts of `period`.
+pub fn dashboard_for(
+    store: &mut Store,
+    currency: Option<&str>,
+    only: Option<Chart>,
+    period: Period,
+) -> Result<Dashboard, AppError> {
+    if let Period::Between(from, to) = period {
+        if to < from {
+            return Err(AppError::invalid("to", format!("{to} is before from {from}")));
+        }
+    }
     store.read(|tx| {
         let lines = tx.book_by_status()?;
         let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
@@ -187,7 +216,13 @@ pub fn dashboard(store: &mut Store, currency: Option<&str>, only: Option<Chart>)
         // A book of one currency needs no filter.
         let filter = shown.as_deref().filter(|_| currencies.len() > 1);
         let wants = |chart: Chart| only.is_none_or(|o| o == chart);
-        let mut out = Dashboard { business_date: tx.business_date()?, currencies, ..Dashboard::default() };
+        let business_date = tx.business_date()?;
+        let open = business_date.map(|d| d.add_days(1));
+        let mut out = Dashboard { business_date, currencies, period: out_period(period, open), ..Dashboard::default() };
+        let (from, to) = match out.period {
+            Some((from, to)) => (from.to_string(), to.to_string()),
+            None => (WHOLE_RECORD.0.to_owned(), WHOLE_RECORD.1.to_owned()),
+        };
         if wants(Chart::Book) {
             out.book = lines.into_iter().filter(|l| Some(&l.currency) == shown.as_ref()).collect();
         }
@@ -201,16 +236,16 @@ pub fn dashboard(store: &mut Store, currency: Option<&str>, only: Option<Chart>)
             out.vintages = vintages(tx, &month_list, filter)?;
         }
         if wants(Chart::Cure) {
-            out.cures = cures(tx, &month_list, filter)?;
+            out.cures = cures(tx, filter)?;
         }
         if wants(Chart::Recovery) {
             out.recoveries = recoveries(tx, filter)?;
         }
         if wants(Chart::Funnel) {
-            out.funnel = tx.funnel(WHOLE_RECORD.0, WHOLE_RECORD.1, filter)?;
+            out.funnel = tx.funnel(&from, &to, filter)?;
         }
         if wants(Chart::Arms) {
-            out.arms = tx.arm_lines(WHOLE_RECORD.0, WHOLE_RECORD.1, filter)?;
+            out.arms = tx.arm_lines(&from, &to, filter)?;
         }
         if wants(Chart::Overdue) {
             out.months = months;
@@ -220,8 +255,18 @@ pub fn dashboard(store: &mut Store, currency: Option<&str>, only: Option<Chart>)
     })
 }
 
-/// The business dates the funnel and the arms cover: all of them.
+/// The business dates the funnel and the arms cover for [`Period::Whole`]: all of them.
 const WHOLE_RECORD: (&str, &str) = ("0000-01-01", "9999-12-31");
+
+/// The dates of `period` when the open business day is `open` (`None`: the whole record, or
+/// no day is open yet).
+fn out_period(period: Period, open: Option<Date>) -> Option<(Date, Date)> {
+    match period {
+        Period::Whole => None,
+        Period::LastDays(n) => open.map(|d| (d.add_days(1 - n.max(1) as i32), d)),
+        Period::Between(from, to) => Some((from, to)),
+    }
+}
 
 /// `YYYY-MM` as a count of months, and back.
 fn month_index(month: &str) -> Option<i32> {
@@ -263,7 +308,7 @@ fn roll(tx: &mut Tx<'_>, months: &[&str], currency: Option<&str>) -> Result<Opti
     let Some(from) = month_index(to).map(|i| month_text(i - 1)).filter(|f| months.contains(&f.as_str())) else {
         return Ok(None);
     };
-    let counts = tx.roll_counts(&from, to, currency)?;
+    let counts = tx.roll_counts(to, currency)?;
     let label = |b: &Option<String>| b.clone().unwrap_or_else(|| CLOSED.to_owned());
     let mut columns: Vec<String> = counts.iter().map(|c| label(&c.to_bucket)).collect::<BTreeSet<_>>().into_iter().collect();
     columns.sort_by_key(|c| bucket_order(c));
@@ -284,16 +329,20 @@ fn roll(tx: &mut Tx<'_>, months: &[&str], currency: Option<&str>) -> Result<Opti
 }
 
 fn vintages(tx: &mut Tx<'_>, months: &[&str], currency: Option<&str>) -> Result<Vec<Vintage>, AppError> {
-    let late: BTreeMap<(String, String), i64> =
-        tx.vintages_late(currency)?.into_iter().map(|v| ((v.vintage, v.month), v.loans)).collect();
+    let mut by_vintage: BTreeMap<String, Vec<arrears_store::VintageLate>> = BTreeMap::new();
+    for row in tx.vintage_months(currency)? {
+        by_vintage.entry(row.vintage.clone()).or_default().push(row);
+    }
     let mut out = Vec::new();
-    for (vintage, loans) in tx.vintages(currency)? {
+    for (vintage, rows) in by_vintage {
         let Some(start) = month_index(&vintage) else { continue };
+        // The vintage's loans as the latest month end counted them.
+        let loans = rows.last().map_or(0, |r| r.loans);
         let points: Vec<(i32, String, i64)> = months
             .iter()
             .filter_map(|m| month_index(m).filter(|i| *i >= start).map(|i| (i - start, (*m).to_owned())))
             .map(|(mob, m)| {
-                let n = late.get(&(vintage.clone(), m.clone())).copied().unwrap_or(0);
+                let n = rows.iter().find(|r| r.month == m).map_or(0, |r| r.late);
                 (mob, m, n)
             })
             .collect();
@@ -304,16 +353,10 @@ fn vintages(tx: &mut Tx<'_>, months: &[&str], currency: Option<&str>) -> Result<
     Ok(out)
 }
 
-fn cures(tx: &mut Tx<'_>, months: &[&str], currency: Option<&str>) -> Result<Vec<Cure>, AppError> {
-    let known: BTreeSet<&str> = months.iter().copied().collect();
-    let pairs: Vec<(String, String)> = months
-        .iter()
-        .filter_map(|m| month_index(m).map(|i| ((*m).to_owned(), month_text(i + 1))))
-        .filter(|(_, next)| known.contains(next.as_str()))
-        .collect();
+fn cures(tx: &mut Tx<'_>, currency: Option<&str>) -> Result<Vec<Cure>, AppError> {
     let mut out: BTreeMap<String, Cure> = BTreeMap::new();
-    for c in tx.cure_counts(&pairs, currency)? {
-        let next = pairs.iter().find(|(m, _)| *m == c.month).map_or_else(String::new, |(_, n)| n.clone());
+    for c in tx.cure_counts(currency)? {
+        let next = month_index(&c.month).map(|i| month_text(i + 1)).unwrap_or_default();
         let cure = out.entry(c.month.clone()).or_insert_with(|| Cure {
             month: c.month.clone(),
             next_month: next,

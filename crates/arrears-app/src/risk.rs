@@ -234,7 +234,10 @@ pub fn month_end(store: &mut Store, date: Date, config: &RiskConfig) -> Result<R
         report.drift = drift(store, date, &config.model)?;
     }
     let drift_json = report.drift.as_ref().map(|d| serde_json::to_string(d).expect("drift serialises"));
+    let previous = month_key(start.add_days(-1));
     store.transaction(|tx| {
+        // The dashboard's figures of the month, counted once with the step.
+        tx.record_month_figures(&month, &previous)?;
         tx.record_risk_run(&month, date, "done", &config.label, report.scored as i64, drift_json.as_deref())?;
         tx.audit(
             date,

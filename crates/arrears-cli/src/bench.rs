@@ -34,6 +34,12 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 200)]
         count: usize,
     },
+    /// The console dashboard's figures read from the book, every chart, `count` times; and
+    /// the counting of the latest recorded month's figures, as the month-end step does it.
+    Dashboard {
+        #[arg(long, default_value_t = 5)]
+        count: usize,
+    },
 }
 
 pub fn run(db: &str, what: BenchWhat) -> Result<()> {
@@ -61,7 +67,45 @@ pub fn run(db: &str, what: BenchWhat) -> Result<()> {
         }
         BenchWhat::Payments { count } => payments(db, count),
         BenchWhat::Documents { count } => documents(count),
+        BenchWhat::Dashboard { count } => dashboard(db, count),
     }
+}
+
+/// Times the dashboard's read of every chart, and the month-end counting of the latest month.
+fn dashboard(db: &str, count: usize) -> Result<()> {
+    let mut store = arrears_app::open(db)?;
+    let latest = store.read(|tx| tx.risk_runs())?.into_iter().find(|r| r.status == "done").map(|r| r.month);
+    if let Some(month) = &latest {
+        let previous = arrears_store::dashboard::month_before(month).context("a month of the risk runs")?;
+        let started = std::time::Instant::now();
+        store.transaction(|tx| tx.record_month_figures(month, &previous))?;
+        println!("counted the figures of {month} in {:.1?}", started.elapsed());
+    }
+    let mut times = Vec::new();
+    for _ in 0..count.max(1) {
+        let started = std::time::Instant::now();
+        let d = arrears_app::dashboard::dashboard_for(&mut store, None, None, arrears_app::dashboard::Period::LastDays(30))?;
+        times.push(started.elapsed());
+        if times.len() == 1 {
+            println!(
+                "{} months, {} vintages, {} cure months, funnel of {} contacts, {} strategy arms ({})",
+                d.months.len(),
+                d.vintages.len(),
+                d.cures.len(),
+                d.funnel.attempted,
+                d.arms.len(),
+                d.currency.as_deref().unwrap_or("-")
+            );
+        }
+    }
+    times.sort();
+    println!(
+        "the dashboard read {} times: median {:.1?}, slowest {:.1?}",
+        times.len(),
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+    Ok(())
 }
 
 /// Renders `count` demand letters of different borrowers and amounts; the first one, which

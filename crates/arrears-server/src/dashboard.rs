@@ -13,8 +13,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrears_app::dashboard::{Chart, Dashboard, Ratio, CLOSED};
-use arrears_core::Amount;
+use arrears_app::dashboard::{Chart, Dashboard, Period, Ratio, CLOSED};
+use arrears_core::{Amount, Date};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -118,15 +118,15 @@ fn about(lang: Lang, chart: Chart) -> (&'static str, &'static str) {
         Chart::Funnel => (
             lang.t("催收漏斗", "Collection funnel"),
             lang.t(
-                "全部沟通记录：尝试 → 合规放行 → 送达（服务商已接收且未回报失败的消息，及已拨出的电话）→ 电话接通 → 承诺还款 → 履约。",
-                "The whole record: attempted → allowed by the policy pack → delivered (messages a provider took with no failed receipt, and calls dialled) → calls connected → promises to pay → promises kept.",
+                "统计期间内的沟通记录：尝试 → 合规放行 → 送达（服务商已接收且未回报失败的消息，及已拨出的电话）→ 电话接通 → 承诺还款 → 履约。",
+                "The contacts of the period: attempted → allowed by the policy pack → delivered (messages a provider took with no failed receipt, and calls dialled) → calls connected → promises to pay → promises kept.",
             ),
         ),
         Chart::Arms => (
             lang.t("策略分组对比", "Strategy arms side by side"),
             lang.t(
-                "每个策略分组：触达借款数、放行与拦截的联系、外呼任务、承诺与履约；收到催收联系的借款中目前无逾期的比例，及其首次催收后的还款金额。图为拦截占比、承诺履约率与目前无逾期的比例。",
-                "Per strategy arm: loans touched, contacts allowed and blocked, call tasks, promises and kept; of the loans given a collection contact, the share current now and what they paid from their first such contact on. The chart shows the blocked share, promises kept and the share current now.",
+                "统计期间内每个策略分组：触达借款数、放行与拦截的联系、外呼任务、承诺与履约；收到催收联系的借款中目前无逾期的比例，及其首次催收后的还款金额。图为拦截占比、承诺履约率与目前无逾期的比例。",
+                "Per strategy arm, for the contacts of the period: loans touched, contacts allowed and blocked, call tasks, promises and kept; of the loans given a collection contact, the share current now and what they paid from their first such contact on. The chart shows the blocked share, promises kept and the share current now.",
             ),
         ),
     }
@@ -482,6 +482,23 @@ fn arm_rates(a: &arrears_store::ArmLine) -> [Ratio; 3] {
     ]
 }
 
+/// The contacts' period the funnel and the arms count: `?from=D&to=D`, else the last 30
+/// business days; or what is wrong with the dates asked for.
+fn period_of(q: &HashMap<String, String>) -> Result<Period, String> {
+    let date = |field: &str| match q.get(field).map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => text.parse::<Date>().map(Some).map_err(|_| format!("{field}: `{text}` is not a date (YYYY-MM-DD)")),
+    };
+    match (date("from")?, date("to")?) {
+        (Some(from), Some(to)) => Ok(Period::Between(from, to)),
+        (None, None) => Ok(Period::LastDays(LAST_DAYS)),
+        _ => Err("from, to: give both dates, or neither".to_owned()),
+    }
+}
+
+/// The funnel and the arms count this many business days unless asked.
+const LAST_DAYS: u32 = 30;
+
 /// JSON safe inside a `<script>` block: no `<` can close it.
 fn script_json(value: &Value) -> String {
     value.to_string().replace('<', "\\u003c")
@@ -505,12 +522,16 @@ fn html_table(t: &Table) -> String {
     out
 }
 
-/// The `?currency=…&lang=…` every link of the page carries.
+/// The `?currency=…&from=…&to=…&lang=…` every link of the page carries.
 fn query(lang: Lang, d: &Dashboard) -> String {
-    match &d.currency {
-        Some(c) => format!("?currency={}&amp;lang={}", escape(c), lang.code()),
-        None => format!("?lang={}", lang.code()),
+    let mut q = format!("?lang={}", lang.code());
+    if let Some(c) = &d.currency {
+        q.push_str(&format!("&amp;currency={}", escape(c)));
     }
+    if let Some((from, to)) = d.period {
+        q.push_str(&format!("&amp;from={from}&amp;to={to}"));
+    }
+    q
 }
 
 fn chart_card(lang: Lang, chart: Chart, d: &Dashboard) -> String {
@@ -546,10 +567,18 @@ pub async fn show(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<Str
         Ok(session) => session,
         Err(to_login) => return to_login,
     };
+    let period = match period_of(&q) {
+        Ok(p) => p,
+        Err(bad) => return (StatusCode::UNPROCESSABLE_ENTITY, bad).into_response(),
+    };
     let asked = q.get("currency").cloned();
-    let found = shared.with_store(move |store| arrears_app::dashboard::dashboard(store, asked.as_deref(), None)).await;
+    let found =
+        shared.with_store(move |store| arrears_app::dashboard::dashboard_for(store, asked.as_deref(), None, period)).await;
     let d = match found {
         Ok(d) => d,
+        Err(arrears_app::AppError::Invalid { field, message }) => {
+            return (StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {message}")).into_response()
+        }
         Err(e) => return unavailable("dashboard", e),
     };
     let mut body = format!(
@@ -569,7 +598,19 @@ pub async fn show(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<Str
             .collect();
         body.push_str(&format!("<p>{} {}</p>", lang.t("查看其他币种：", "Other currencies:"), links.join(" · ")));
     }
-    body.push_str("</div>");
+    let (from, to) = d.period.map_or((String::new(), String::new()), |(f, t)| (f.to_string(), t.to_string()));
+    body.push_str(&format!(
+        "<form method=\"get\" action=\"/console/dashboard\"><input type=\"hidden\" name=\"lang\" value=\"{code}\">{currency}\
+         <label>{label} <input type=\"date\" name=\"from\" value=\"{from}\"></label>\
+         <label>– <input type=\"date\" name=\"to\" value=\"{to}\"></label><button type=\"submit\">{show}</button></form></div>",
+        code = lang.code(),
+        currency = d
+            .currency
+            .as_deref()
+            .map_or_else(String::new, |c| format!("<input type=\"hidden\" name=\"currency\" value=\"{}\">", escape(c))),
+        label = lang.t("催收漏斗与策略分组的统计期间", "Contacts counted by the funnel and the arms, from"),
+        show = lang.t("更新", "Show"),
+    ));
     for chart in Chart::ALL {
         body.push_str(&chart_card(lang, chart, &d));
     }
@@ -609,10 +650,18 @@ pub async fn csv(
     let Some(chart) = file.strip_suffix(".csv").and_then(Chart::parse) else {
         return crate::pages::not_found(State(shared), Query(q), headers).await;
     };
+    let period = match period_of(&q) {
+        Ok(p) => p,
+        Err(bad) => return (StatusCode::UNPROCESSABLE_ENTITY, bad).into_response(),
+    };
     let asked = q.get("currency").cloned();
-    let found = shared.with_store(move |store| arrears_app::dashboard::dashboard(store, asked.as_deref(), Some(chart))).await;
+    let found =
+        shared.with_store(move |store| arrears_app::dashboard::dashboard_for(store, asked.as_deref(), Some(chart), period)).await;
     let d = match found {
         Ok(d) => d,
+        Err(arrears_app::AppError::Invalid { field, message }) => {
+            return (StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {message}")).into_response()
+        }
         Err(e) => return unavailable("dashboard export", e),
     };
     let name = format!(

@@ -3,6 +3,11 @@
 //! write-off, the collection funnel and the strategy arms. Every figure is an aggregate made
 //! by the database; the caller gets a few hundred rows at most, whatever the book's size.
 //!
+//! The figures of month ends are counted once, when the month-end step has recorded the
+//! month's rows ([`Tx::record_month_figures`], into `month_buckets`, `month_rolls`,
+//! `month_cures` and `month_vintages`), and read from there: a chart of a book of millions of
+//! loans reads a few rows a month, not every loan's months.
+//!
 //! Each query takes the currency of the loans it counts (`None`: every loan, for a book of one
 //! currency), since amounts of two currencies are never added. Months are `YYYY-MM` text and
 //! are only ever compared or grouped here: which months follow which is the caller's to say.
@@ -45,7 +50,8 @@ pub struct RollCount {
     pub loans: i64,
 }
 
-/// Loans of one vintage (the month they started) more than 30 days past due at a month's end.
+/// The loans of one vintage (the month they started) at a month's end, and those of them more
+/// than 30 days past due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VintageLate {
     /// `YYYY-MM` of the loans' start date.
@@ -53,6 +59,7 @@ pub struct VintageLate {
     /// `YYYY-MM` of the month end.
     pub month: String,
     pub loans: i64,
+    pub late: i64,
 }
 
 /// Loans late at a month's end (not written off), by where they were at the next month's end.
@@ -129,6 +136,26 @@ fn only(column: &str, currency: Option<&str>, n: usize) -> String {
     }
 }
 
+/// ` WHERE currency = $1`, or nothing: the month-end figures of one currency, or of all.
+fn currency_filter(currency: Option<&str>) -> &'static str {
+    if currency.is_some() {
+        " WHERE currency = $1"
+    } else {
+        ""
+    }
+}
+
+/// The month before `YYYY-MM`.
+pub fn month_before(month: &str) -> Option<String> {
+    let (y, m) = month.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    match m {
+        1 => Some(format!("{:04}-12", y - 1)),
+        2..=12 => Some(format!("{y:04}-{:02}", m - 1)),
+        _ => None,
+    }
+}
+
 /// The parameters of a query: `first`, then the currency when one is asked for.
 fn params(first: Vec<Value>, currency: Option<&str>) -> Vec<Value> {
     let mut out = first;
@@ -169,13 +196,71 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// Counts the month ending `month` (`YYYY-MM`) into the month-end figures, with the moves
+    /// from `previous` (the month before, which the caller names): loans by bucket, rolls,
+    /// the cures of the loans late at `previous`'s end, and vintages. Counting a month again
+    /// replaces its figures.
+    pub fn record_month_figures(&mut self, month: &str, previous: &str) -> Result<(), StoreError> {
+        for table in ["month_buckets", "month_rolls", "month_vintages"] {
+            self.conn.execute(&format!("DELETE FROM {table} WHERE month = $1"), &[month.into()])?;
+        }
+        self.conn.execute("DELETE FROM month_cures WHERE month = $1", &[previous.into()])?;
+        let (m, p) = (Value::from(month), Value::from(previous));
+        self.conn.execute(
+            "INSERT INTO month_buckets (month, currency, bucket, loans, balance, late_balance) \
+             SELECT $1, l.currency, m.bucket, count(*), CAST(SUM(m.balance) AS BIGINT), \
+             CAST(SUM(CASE WHEN m.dpd > 0 THEN m.balance ELSE 0 END) AS BIGINT) \
+             FROM loan_months m JOIN loans l ON l.seq = m.loan_seq WHERE m.month = $1 GROUP BY l.currency, m.bucket",
+            std::slice::from_ref(&m),
+        )?;
+        self.conn.execute(
+            "INSERT INTO month_rolls (month, currency, from_bucket, to_bucket, loans) \
+             SELECT $1, l.currency, a.bucket, COALESCE(b.bucket, ''), count(*) FROM loan_months a \
+             JOIN loans l ON l.seq = a.loan_seq LEFT JOIN loan_months b ON b.loan_seq = a.loan_seq AND b.month = $1 \
+             WHERE a.month = $2 GROUP BY l.currency, a.bucket, COALESCE(b.bucket, '')",
+            &[m.clone(), p.clone()],
+        )?;
+        self.conn.execute(
+            "INSERT INTO month_cures (month, currency, closed, current, loans) \
+             SELECT $2, l.currency, CASE WHEN b.loan_seq IS NULL THEN 1 ELSE 0 END, CASE WHEN b.dpd = 0 THEN 1 ELSE 0 END, count(*) \
+             FROM loan_months a JOIN loans l ON l.seq = a.loan_seq \
+             LEFT JOIN loan_months b ON b.loan_seq = a.loan_seq AND b.month = $1 \
+             WHERE a.month = $2 AND a.dpd > 0 AND a.bucket <> 'written-off' \
+             GROUP BY l.currency, CASE WHEN b.loan_seq IS NULL THEN 1 ELSE 0 END, CASE WHEN b.dpd = 0 THEN 1 ELSE 0 END",
+            &[m.clone(), p],
+        )?;
+        self.conn.execute(
+            "INSERT INTO month_vintages (month, currency, vintage, loans, late) \
+             SELECT $1, v.currency, v.vintage, v.loans, COALESCE(x.late, 0) FROM \
+             (SELECT currency, SUBSTR(start_date, 1, 7) AS vintage, count(*) AS loans FROM loans \
+              WHERE SUBSTR(start_date, 1, 7) <= $1 GROUP BY currency, SUBSTR(start_date, 1, 7)) v \
+             LEFT JOIN (SELECT l.currency, SUBSTR(l.start_date, 1, 7) AS vintage, count(*) AS late \
+              FROM loan_months m JOIN loans l ON l.seq = m.loan_seq WHERE m.month = $1 AND m.dpd > 30 \
+              GROUP BY l.currency, SUBSTR(l.start_date, 1, 7)) x ON x.currency = v.currency AND x.vintage = v.vintage",
+            &[m],
+        )?;
+        Ok(())
+    }
+
+    /// Counts every month the month-end step finished before the figures existed (the
+    /// upgrade to schema 10).
+    pub(crate) fn backfill_month_figures(&mut self) -> Result<(), StoreError> {
+        let rows = self.conn.query("SELECT month FROM risk_runs WHERE status = 'done' ORDER BY month", &[])?;
+        for r in &rows {
+            let month = r.text(0)?.to_owned();
+            if let Some(previous) = month_before(&month) {
+                self.record_month_figures(&month, &previous)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The month-end rows by month and bucket, oldest month first.
     pub fn months_by_bucket(&mut self, currency: Option<&str>) -> Result<Vec<BucketMonth>, StoreError> {
         let sql = format!(
-            "SELECT month, bucket, count(*), CAST(SUM(balance) AS BIGINT), \
-             CAST(SUM(CASE WHEN dpd > 0 THEN balance ELSE 0 END) AS BIGINT) FROM loan_months WHERE 1 = 1{} \
-             GROUP BY month, bucket ORDER BY month, bucket",
-            only("loan_seq", currency, 1)
+            "SELECT month, bucket, CAST(SUM(loans) AS BIGINT), CAST(SUM(balance) AS BIGINT), CAST(SUM(late_balance) AS BIGINT) \
+             FROM month_buckets{} GROUP BY month, bucket ORDER BY month, bucket",
+            currency_filter(currency)
         );
         let rows = self.conn.query(&sql, &params(vec![], currency))?;
         rows.iter()
@@ -191,64 +276,46 @@ impl Tx<'_> {
             .collect()
     }
 
-    /// Loans by their bucket at the end of `from` and at the end of `to` (two months the caller
-    /// names): a loan with a row at `from` and none at `to` closed in between.
-    pub fn roll_counts(&mut self, from: &str, to: &str, currency: Option<&str>) -> Result<Vec<RollCount>, StoreError> {
+    /// Loans by their bucket at the end of the month before `to` and at the end of `to`: a
+    /// loan with a row at the first and none at the second closed in between.
+    pub fn roll_counts(&mut self, to: &str, currency: Option<&str>) -> Result<Vec<RollCount>, StoreError> {
+        let and = if currency.is_some() { " AND currency = $2" } else { "" };
         let sql = format!(
-            "SELECT a.bucket, b.bucket, count(*) FROM loan_months a \
-             LEFT JOIN loan_months b ON b.loan_seq = a.loan_seq AND b.month = $2 \
-             WHERE a.month = $1{} GROUP BY a.bucket, b.bucket ORDER BY a.bucket, b.bucket",
-            only("a.loan_seq", currency, 3)
+            "SELECT from_bucket, to_bucket, CAST(SUM(loans) AS BIGINT) FROM month_rolls WHERE month = $1{and} \
+             GROUP BY from_bucket, to_bucket ORDER BY from_bucket, to_bucket"
         );
-        let rows = self.conn.query(&sql, &params(vec![from.into(), to.into()], currency))?;
+        let rows = self.conn.query(&sql, &params(vec![to.into()], currency))?;
         rows.iter()
-            .map(|r| Ok(RollCount { from_bucket: text(r, 0)?, to_bucket: r.opt_text(1)?.map(str::to_owned), loans: r.int(2)? }))
+            .map(|r| {
+                let to_bucket = text(r, 1)?;
+                Ok(RollCount { from_bucket: text(r, 0)?, to_bucket: Some(to_bucket).filter(|b| !b.is_empty()), loans: r.int(2)? })
+            })
             .collect()
     }
 
-    /// Loans by vintage: the month of their start date, and how many started then.
-    pub fn vintages(&mut self, currency: Option<&str>) -> Result<Vec<(String, i64)>, StoreError> {
-        let filter = if currency.is_some() { " WHERE currency = $1" } else { "" };
+    /// Each vintage (the month of its loans' start date) at each month end: its loans, and
+    /// those more than 30 days past due.
+    pub fn vintage_months(&mut self, currency: Option<&str>) -> Result<Vec<VintageLate>, StoreError> {
         let sql = format!(
-            "SELECT SUBSTR(start_date, 1, 7) AS vintage, count(*) FROM loans{filter} GROUP BY SUBSTR(start_date, 1, 7) ORDER BY vintage"
+            "SELECT vintage, month, CAST(SUM(loans) AS BIGINT), CAST(SUM(late) AS BIGINT) FROM month_vintages{} \
+             GROUP BY vintage, month ORDER BY vintage, month",
+            currency_filter(currency)
         );
         let rows = self.conn.query(&sql, &params(vec![], currency))?;
-        rows.iter().map(|r| Ok((text(r, 0)?, r.int(1)?))).collect()
+        rows.iter()
+            .map(|r| Ok(VintageLate { vintage: text(r, 0)?, month: text(r, 1)?, loans: r.int(2)?, late: r.int(3)? }))
+            .collect()
     }
 
-    /// Loans more than 30 days past due at each month's end, by vintage. Only the late rows
-    /// are joined to their loan.
-    pub fn vintages_late(&mut self, currency: Option<&str>) -> Result<Vec<VintageLate>, StoreError> {
-        let filter = if currency.is_some() { " AND l.currency = $1" } else { "" };
+    /// Loans late (days past due above zero, not written off) at each month's end, by whether
+    /// they had a row at the next month's end and whether it found them current.
+    pub fn cure_counts(&mut self, currency: Option<&str>) -> Result<Vec<CureCount>, StoreError> {
         let sql = format!(
-            "SELECT SUBSTR(l.start_date, 1, 7), m.month, count(*) FROM loan_months m JOIN loans l ON l.seq = m.loan_seq \
-             WHERE m.dpd > 30{filter} GROUP BY SUBSTR(l.start_date, 1, 7), m.month ORDER BY 1, 2"
+            "SELECT month, closed, current, CAST(SUM(loans) AS BIGINT) FROM month_cures{} \
+             GROUP BY month, closed, current ORDER BY month, closed, current",
+            currency_filter(currency)
         );
         let rows = self.conn.query(&sql, &params(vec![], currency))?;
-        rows.iter().map(|r| Ok(VintageLate { vintage: text(r, 0)?, month: text(r, 1)?, loans: r.int(2)? })).collect()
-    }
-
-    /// Loans late (days past due above zero, not written off) at the end of the first month of
-    /// each pair of `pairs` (`(month, next month)`, which the caller names), by whether they
-    /// had a row at the next month's end and whether it found them current. One pass over the
-    /// month rows, each late row joined to its loan's row of the next month by key.
-    pub fn cure_counts(&mut self, pairs: &[(String, String)], currency: Option<&str>) -> Result<Vec<CureCount>, StoreError> {
-        if pairs.is_empty() {
-            return Ok(Vec::new());
-        }
-        let values: Vec<String> =
-            (0..pairs.len()).map(|i| format!("(CAST(${} AS TEXT), CAST(${} AS TEXT))", 2 * i + 1, 2 * i + 2)).collect();
-        // CROSS JOIN keeps the month rows the outer loop on SQLite: one scan, not one a pair.
-        let sql = format!(
-            "SELECT p.column1, CASE WHEN b.loan_seq IS NULL THEN 1 ELSE 0 END, CASE WHEN b.dpd = 0 THEN 1 ELSE 0 END, count(*) \
-             FROM loan_months a CROSS JOIN (VALUES {}) AS p \
-             LEFT JOIN loan_months b ON b.loan_seq = a.loan_seq AND b.month = p.column2 \
-             WHERE p.column1 = a.month AND a.dpd > 0 AND a.bucket <> 'written-off'{} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-            values.join(", "),
-            only("a.loan_seq", currency, 2 * pairs.len() + 1)
-        );
-        let first = pairs.iter().flat_map(|(m, n)| [Value::from(m.as_str()), Value::from(n.as_str())]).collect();
-        let rows = self.conn.query(&sql, &params(first, currency))?;
         rows.iter()
             .map(|r| Ok(CureCount { month: text(r, 0)?, closed: r.int(1)? == 1, current: r.int(2)? == 1, loans: r.int(3)? }))
             .collect()

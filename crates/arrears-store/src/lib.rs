@@ -36,9 +36,12 @@ pub use logins::{ApiKeyRow, SessionRow};
 pub use risk::{MonthRow, MonthTotal, RiskRunRow, ScoreRow};
 
 /// The schema version the migrations in this build reach.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 /// The schema version that added `loans.reference_due`, filled in for existing loans by code.
 const REFERENCE_DUE_VERSION: i64 = 2;
+/// The schema version that added the dashboard's month-end figures, counted for the months
+/// recorded before by code.
+const MONTH_FIGURES_VERSION: i64 = 10;
 /// Rows per multi-row INSERT: below SQLite's and PostgreSQL's parameter limits for every table.
 const INSERT_CHUNK: usize = 400;
 
@@ -52,6 +55,7 @@ const MIGRATIONS_SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0007_documents.sql"),
     include_str!("../migrations/sqlite/0008_logins.sql"),
     include_str!("../migrations/sqlite/0009_api_keys.sql"),
+    include_str!("../migrations/sqlite/0010_month_figures.sql"),
 ];
 const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -63,6 +67,7 @@ const MIGRATIONS_POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0007_documents.sql"),
     include_str!("../migrations/postgres/0008_logins.sql"),
     include_str!("../migrations/postgres/0009_api_keys.sql"),
+    include_str!("../migrations/postgres/0010_month_figures.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +150,9 @@ impl Store {
                 tx.conn.batch(sql)?;
                 if i as i64 + 1 == REFERENCE_DUE_VERSION {
                     tx.backfill_reference_due()?;
+                }
+                if i as i64 + 1 == MONTH_FIGURES_VERSION {
+                    tx.backfill_month_figures()?;
                 }
                 tx.set_meta("schema_version", &(i as i64 + 1).to_string())?;
             }

@@ -328,3 +328,25 @@ story!(the_dashboard_of_another_currency_and_of_one_chart, |db: &TestDb| {
     assert!(nothing.currency.is_none() && nothing.months.is_empty() && nothing.roll.is_none());
     let _: Option<Date> = nothing.business_date;
 });
+
+story!(a_book_from_before_the_month_figures_gets_them_on_upgrade, |db: &TestDb| {
+    let mut store = db.init();
+    book(&mut store);
+    let before = dashboard::dashboard(&mut store, Some("CNY"), None).unwrap();
+    assert!(!before.months.is_empty() && before.roll.is_some() && !before.cures.is_empty() && !before.vintages.is_empty());
+    // The book as schema 9 held it: month rows, and no figures counted from them.
+    store
+        .transaction(|tx| {
+            for table in ["month_buckets", "month_rolls", "month_cures", "month_vintages"] {
+                tx.execute_raw(&format!("DROP TABLE {table}"))?;
+            }
+            tx.execute_raw("DROP INDEX loan_months_month")?;
+            tx.execute_raw("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
+        })
+        .unwrap();
+    drop(store);
+    assert!(arrears_app::open(&db.url).is_err(), "a version 9 book must be migrated first");
+    let (mut store, version) = arrears_app::init(&db.url).unwrap();
+    assert_eq!(version, arrears_store::SCHEMA_VERSION);
+    assert_eq!(dashboard::dashboard(&mut store, Some("CNY"), None).unwrap(), before, "the upgrade counts every month recorded");
+});

@@ -81,8 +81,17 @@ fn staff_see_the_dashboard_and_download_its_numbers() {
     let (status, _, _, _, page) = fetch(&base, "/console/dashboard", &staff);
     assert_eq!(status, 200, "{page}");
     for chart in ["book", "overdue", "roll", "vintage", "cure", "recovery", "funnel", "arms"] {
-        assert!(page.contains(&format!("href=\"/console/dashboard/{chart}.csv?currency=CNY&amp;lang=zh\"")), "{chart}: {page}");
+        let link =
+            format!("href=\"/console/dashboard/{chart}.csv?lang=zh&amp;currency=CNY&amp;from=2026-02-01&amp;to=2026-03-02\"");
+        assert!(page.contains(&link), "{chart}: the contacts of the last 30 days to the open day: {page}");
     }
+    // The funnel's and the arms' period: both dates or neither, in order.
+    for bad in ["from=2026-02-01", "from=someday&to=2026-03-01", "from=2026-03-01&to=2026-02-01"] {
+        let (status, _, _, _, body) = fetch(&base, &format!("/console/dashboard?{bad}"), &staff);
+        assert!(status == 422 && (body.contains("from") || body.contains("to")), "{bad}: {status} {body}");
+    }
+    let (status, _, _, _, whole) = fetch(&base, "/console/dashboard?from=2000-01-01&to=2026-03-02", &staff);
+    assert!(status == 200 && whole.contains("value=\"2000-01-01\""), "{whole}");
     for chart in ["book", "overdue", "roll", "vintage"] {
         assert!(page.contains(&format!("<script type=\"application/json\" id=\"data-{chart}\">")), "{chart}: {page}");
         assert!(page.contains(&format!("id=\"chart-{chart}\"")), "{chart}");
