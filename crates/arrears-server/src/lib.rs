@@ -14,6 +14,7 @@ mod console;
 mod console_queues;
 mod console_views;
 mod dashboard;
+mod hardship_form;
 mod loan_actions;
 mod loan_page;
 mod metrics;

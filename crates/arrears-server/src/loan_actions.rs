@@ -64,22 +64,11 @@ pub(crate) fn forms(lang: Lang, session: &SessionRow, loan_no: &str, currency: &
         ));
     }
     if HARDSHIP_ROLES.contains(&role) && (role != "agent" || !tasks.is_empty()) {
-        let options = |values: &[&str]| values.iter().map(|v| format!("<option>{v}</option>")).collect::<String>();
         out.push_str(&format!(
-            "<form method=\"post\" action=\"{}\" class=\"stack\">{csrf}<h3>{}</h3>\
-             <label>{}<select name=\"reason\">{}</select></label><label>{}<select name=\"wanted\">{}</select></label>\
-             <label>{}<input type=\"text\" name=\"income\" inputmode=\"decimal\" required></label>\
-             <label>{}<input type=\"text\" name=\"expenses\" inputmode=\"decimal\" required></label>\
-             <label>{}<textarea name=\"details\" maxlength=\"2000\"></textarea></label><button type=\"submit\">{}</button></form>",
+            "<form method=\"post\" action=\"{}\" class=\"stack\">{csrf}<h3>{}</h3>{}<button type=\"submit\">{}</button></form>",
             action("hardship"),
             lang.t("代借款人提交困难帮扶申请", "File a hardship request for the borrower"),
-            lang.t("原因", "Reason"),
-            options(&arrears_app::hardship::REASONS),
-            lang.t("申请的帮扶", "Relief asked for"),
-            options(&arrears_app::hardship::WANTED),
-            lang.t("月收入", "Monthly income"),
-            lang.t("月必要支出", "Monthly essential expenses"),
-            lang.t("说明", "Details"),
+            crate::hardship_form::inputs(lang),
             lang.t("提交", "File"),
         ));
     }
@@ -330,16 +319,8 @@ pub async fn pay(
 pub struct HardshipForm {
     #[serde(default)]
     csrf: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    wanted: String,
-    #[serde(default)]
-    income: String,
-    #[serde(default)]
-    expenses: String,
-    #[serde(default)]
-    details: String,
+    #[serde(flatten)]
+    fields: crate::hardship_form::HardshipFields,
 }
 
 /// `POST /console/loans/{loan}/hardship`: a request filed for the borrower (by phone).
@@ -355,27 +336,9 @@ pub async fn hardship(
         Ok(session) => session,
         Err(refused) => return refused,
     };
-    let money = |field: &'static str, text: &str| Amount::parse(text).map_err(|e| AppError::invalid(field, e.to_string()));
-    let (income, expenses) = match (money("income", &form.income), money("expenses", &form.expenses)) {
-        (Ok(i), Ok(e)) => (i, e),
-        (Err(e), _) | (_, Err(e)) => return result(&shared, lang, &session, &loan_no, Err(e), ""),
-    };
     let (who, loan) = (session.subject.clone(), loan_no.clone());
     let filed = shared
-        .with_store(move |store| {
-            let filing = arrears_app::hardship::Filing {
-                loan_no: &loan,
-                filed_by: &who,
-                channel: "phone",
-                reason: &form.reason,
-                details: form.details.trim(),
-                monthly_income: income,
-                monthly_expenses: expenses,
-                evidence: Vec::new(),
-                wanted: &form.wanted,
-            };
-            arrears_app::hardship::file(store, &filing)
-        })
+        .with_store(move |store| form.fields.file(store, &loan, &who, "phone"))
         .await
         .map(|id| format!("{} {id}", lang.t("已提交困难帮扶申请，编号", "Hardship request filed: number")));
     result(&shared, lang, &session, &loan_no, filed, "")

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrears_app::hardship::{self, Filing};
+use arrears_app::hardship;
 use arrears_app::AppError;
 use arrears_core::{Amount, LoanStatus};
 use axum::extract::{Query, State};
@@ -19,6 +19,7 @@ use axum::Form;
 use serde::Deserialize;
 
 use crate::console::{signed_in, signed_in_form, unavailable};
+use crate::hardship_form::HardshipFields;
 use crate::pages::{escape, lender, page, Lang};
 use crate::portal::owns;
 use crate::Shared;
@@ -221,44 +222,17 @@ pub async fn hardship_page(
 }
 
 fn filing_form(lang: Lang, loan_no: &str, csrf: &str) -> String {
-    let options = |values: &[&str], words: &dyn Fn(&str) -> &'static str| -> String {
-        values.iter().map(|v| format!("<option value=\"{v}\">{}</option>", words(v))).collect()
-    };
-    let reason = |v: &str| match v {
-        "job-loss" => lang.t("失业或收入下降", "lost my job or income"),
-        "illness" => lang.t("疾病", "illness"),
-        "business-failure" => lang.t("经营困难", "my business failed"),
-        "family-emergency" => lang.t("家庭变故", "a family emergency"),
-        _ => lang.t("其他", "something else"),
-    };
-    let wanted = |v: &str| match v {
-        "extension" => lang.t("延期还款", "more time (an extension)"),
-        "plan" => lang.t("分期还款", "a repayment plan"),
-        "restructure" => lang.t("重组（调整利率和期限）", "a restructuring (new rate and term)"),
-        _ => lang.t("协商结清", "a settlement"),
-    };
     format!(
         "<div class=\"card\"><p>{intro}</p><form method=\"post\" action=\"/portal/hardship?lang={code}\" class=\"stack\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"loan\" value=\"{loan}\">\
-         <label>{reason_label}<select name=\"reason\">{reasons}</select></label>\
-         <label>{wanted_label}<select name=\"wanted\">{wants}</select></label>\
-         <label>{income_label}<input type=\"text\" name=\"income\" inputmode=\"decimal\" required></label>\
-         <label>{expenses_label}<input type=\"text\" name=\"expenses\" inputmode=\"decimal\" required></label>\
-         <label>{details_label}<textarea name=\"details\" maxlength=\"2000\"></textarea></label>\
-         <button type=\"submit\">{submit}</button></form></div>",
+         {inputs}<button type=\"submit\">{submit}</button></form></div>",
         intro = lang.t(
             "如您暂时还款困难，可申请延期、分期等帮扶。我们会根据您申报的收入和必要支出测算可负担的方案，审核期间不影响您随时还款。",
             "If you cannot pay for now, ask for more time or a plan. We work out what you can afford from the income and essential expenses you declare; you can still pay at any time while we look at it."
         ),
         code = lang.code(),
         loan = escape(loan_no),
-        reason_label = lang.t("原因", "Why"),
-        reasons = options(&hardship::REASONS, &reason),
-        wanted_label = lang.t("希望的帮扶", "What would help"),
-        wants = options(&hardship::WANTED, &wanted),
-        income_label = lang.t("每月收入", "Monthly income"),
-        expenses_label = lang.t("每月必要支出", "Essential monthly expenses"),
-        details_label = lang.t("情况说明（可不填）", "Tell us more (optional)"),
+        inputs = crate::hardship_form::inputs(lang),
         submit = lang.t("提交申请", "Send the request"),
     )
 }
@@ -269,16 +243,8 @@ pub struct HardshipForm {
     csrf: String,
     #[serde(default)]
     loan: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    wanted: String,
-    #[serde(default)]
-    income: String,
-    #[serde(default)]
-    expenses: String,
-    #[serde(default)]
-    details: String,
+    #[serde(flatten)]
+    fields: HardshipFields,
 }
 
 /// `POST /portal/hardship`: files a request on one of the borrower's loans.
@@ -294,11 +260,6 @@ pub async fn file_hardship(
         Err(refused) => return refused,
     };
     let title = lang.t("困难帮扶申请", "Hardship relief");
-    let money = |field: &str, text: &str| Amount::parse(text).map_err(|e| format!("{field}: {e}"));
-    let (income, expenses) = match (money("income", &form.income), money("expenses", &form.expenses)) {
-        (Ok(i), Ok(e)) => (i, e),
-        (Err(e), _) | (_, Err(e)) => return notice(&shared, lang, title, "/portal/hardship", Err(e)),
-    };
     let borrower = session.subject.clone();
     let loan = form.loan.clone();
     let filed = shared
@@ -306,19 +267,7 @@ pub async fn file_hardship(
             if !owns(store, &form.loan, &borrower)? {
                 return Ok(None);
             }
-            let by = format!("borrower:{borrower}");
-            let filing = Filing {
-                loan_no: &form.loan,
-                filed_by: &by,
-                channel: "portal",
-                reason: &form.reason,
-                details: form.details.trim(),
-                monthly_income: income,
-                monthly_expenses: expenses,
-                evidence: Vec::new(),
-                wanted: &form.wanted,
-            };
-            Ok(Some(hardship::file(store, &filing)?))
+            Ok(Some(form.fields.file(store, &form.loan, &format!("borrower:{borrower}"), "portal")?))
         })
         .await;
     match filed {

@@ -305,6 +305,22 @@ fn staff_log_in_with_csrf_a_rate_limit_and_log_out() {
     server.stop().unwrap();
 }
 
+/// A borrower in Beijing who reads Chinese, with a phone on file.
+fn borrower(id: &str, phone: &str) -> arrears_store::BorrowerRecord {
+    arrears_store::BorrowerRecord {
+        borrower_id: id.into(),
+        name: "王芳".into(),
+        language: "zh".into(),
+        utc_offset_minutes: 480,
+        phone: Some(phone.into()),
+        email: None,
+        emergency_name: None,
+        emergency_phone: None,
+        opted_out: String::new(),
+        segment: None,
+    }
+}
+
 /// The login codes the SMS channel was given, newest last.
 fn codes_sent(book: &Book) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(book.path.with_extension("sms.jsonl")).unwrap_or_default();
@@ -327,18 +343,6 @@ fn codes_sent(book: &Book) -> Vec<(String, String)> {
 fn a_borrower_logs_in_with_a_code_by_sms_and_sees_only_their_own_loans() {
     let (book, first_code) = book_with_a_certificate("portal");
     let mut store = arrears_app::open(&book.url).unwrap();
-    let borrower = |id: &str, phone: &str| arrears_store::BorrowerRecord {
-        borrower_id: id.into(),
-        name: "王芳".into(),
-        language: "zh".into(),
-        utc_offset_minutes: 480,
-        phone: Some(phone.into()),
-        email: None,
-        emergency_name: None,
-        emergency_phone: None,
-        opted_out: String::new(),
-        segment: None,
-    };
     let english = |id: &str, phone: &str| arrears_store::BorrowerRecord { language: "en".into(), ..borrower(id, phone) };
     store
         .transaction(|tx| {

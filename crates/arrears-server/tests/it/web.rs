@@ -2,7 +2,7 @@
 //! actions (call, payment, hardship, legal), the hardship desk's maker–checker, the borrower's
 //! payment and hardship request, and the JSON API with its keys, pages and idempotency.
 
-use super::{certificate_on, codes_sent, cookie_value, csrf_field, new_book, send, serve, Book};
+use super::{borrower, certificate_on, codes_sent, cookie_value, csrf_field, new_book, send, serve, Book};
 
 /// Declares a test on a book once on SQLite and once on PostgreSQL.
 macro_rules! on_both {
@@ -90,18 +90,6 @@ fn api(base: &str, method: &str, path: &str, key: Option<&str>, idem: Option<&st
 fn staffed_book(book: Book) -> Book {
     let (book, _) = certificate_on(book);
     let mut store = arrears_app::open(&book.url).unwrap();
-    let borrower = |id: &str, phone: &str| arrears_store::BorrowerRecord {
-        borrower_id: id.into(),
-        name: "王芳".into(),
-        language: "zh".into(),
-        utc_offset_minutes: 480,
-        phone: Some(phone.into()),
-        email: None,
-        emergency_name: None,
-        emergency_phone: None,
-        opted_out: String::new(),
-        segment: None,
-    };
     store.transaction(|tx| tx.upsert_borrowers(&[borrower("B1", "13800000001"), borrower("B2", "13800000002")])).unwrap();
     arrears_app::eod::run_until(&mut store, "2026-03-01".parse().unwrap(), arrears_app::eod::EodOptions::default(), |_, _| ())
         .unwrap();
