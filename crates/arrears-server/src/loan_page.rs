@@ -1,5 +1,7 @@
-//! The console's loan page: terms, standing, balances by component, the schedule, payments and
-//! the communication record of one loan. Who may see it: supervisors and the hardship, legal,
+//! The console's loan page: terms, standing, balances by component, the actions the member's
+//! role may take, the early-warning score with its reasons, the schedule with each
+//! installment's status, payments, promises, hardship requests, legal cases, documents, the
+//! DPD and status history, the ledger and the communication record of one loan. Who may see it: supervisors and the hardship, legal,
 //! compliance and admin roles any loan; an agent only a loan with a call task assigned to them
 //! (their staff name is their agent id); anyone else, or a loan that does not exist, 404.
 //! Phones are masked on this page for every role.
@@ -157,9 +159,25 @@ pub async fn show(
             r.scored_on,
         ));
     }
-    let mut schedule =
-        head(&["#", lang.t("应还日", "Due"), lang.t("应还", "Charged"), lang.t("已还", "Paid"), lang.t("未还", "Owed"), "DPD"]);
+    let mut schedule = head(&[
+        "#",
+        lang.t("应还日", "Due"),
+        lang.t("应还", "Charged"),
+        lang.t("已还", "Paid"),
+        lang.t("未还", "Owed"),
+        "DPD",
+        lang.t("状态", "Status"),
+    ]);
     for i in &s.installments {
+        let status = if i.is_settled() {
+            lang.t("已还清", "paid")
+        } else if i.dpd_on(s.as_of) > 0 {
+            lang.t("逾期", "late")
+        } else if i.due_date <= s.as_of {
+            lang.t("到期未还", "due")
+        } else {
+            lang.t("未到期", "to come")
+        };
         schedule.push_str(&row(&[
             i.n.to_string(),
             i.due_date.to_string(),
@@ -167,6 +185,7 @@ pub async fn show(
             i.paid.total().grouped(),
             i.outstanding().total().grouped(),
             i.dpd_on(s.as_of).to_string(),
+            status.to_owned(),
         ]));
     }
     body.push_str(&format!("<div class=\"card\"><h2>{}</h2><table>{schedule}</table></div>", lang.t("还款计划", "Schedule")));
@@ -244,6 +263,42 @@ pub async fn show(
                     escape(&d.lang),
                     escape(&d.made_by),
                     escape(&d.sha256[..16.min(d.sha256.len())]),
+                ])
+            })
+            .collect(),
+    ));
+    body.push_str(&table(
+        lang.t("逾期状态变化", "DPD and status history"),
+        head(&[lang.t("日期", "Date"), "DPD", lang.t("分档", "Bucket"), lang.t("五级分类", "Class"), lang.t("来源", "Source")]),
+        view.history
+            .iter()
+            .rev()
+            .map(|(c, source)| {
+                row(&[
+                    c.date.to_string(),
+                    c.dpd.to_string(),
+                    escape(&format!("{} → {}", c.from_bucket, c.to_bucket)),
+                    escape(&format!("{} → {}", c.from_class, c.to_class)),
+                    escape(source),
+                ])
+            })
+            .collect(),
+    ));
+    body.push_str(&table(
+        lang.t("分户账（最近50笔，借+贷-）", "Ledger (last 50 entries; debit +, credit -)"),
+        head(&["#", lang.t("日期", "Date"), lang.t("类型", "Kind"), lang.t("凭据", "Reference"), lang.t("分录", "Lines")]),
+        view.ledger
+            .iter()
+            .rev()
+            .take(50)
+            .map(|e| {
+                let lines: Vec<String> = e.entry.lines.iter().map(|l| format!("{} {}", l.account, l.amount)).collect();
+                row(&[
+                    e.entry_no.to_string(),
+                    e.entry.date.to_string(),
+                    escape(e.entry.kind.code()),
+                    escape(&e.reference),
+                    escape(&lines.join("; ")),
                 ])
             })
             .collect(),

@@ -164,6 +164,18 @@ fn each_role_does_what_it_may_on_a_loan_and_nothing_else(book: Book) {
     assert!(compliance.status == 200 && !compliance.body.contains("Actions"), "compliance looks, does not act");
     let supervisor = send(&base, "GET", "/console/loans/L2?lang=en", &sup, "");
     assert!(supervisor.body.contains("Post a payment") && supervisor.body.contains("Escalate to legal"), "{}", supervisor.body);
+    for part in [
+        "Schedule",
+        "late",
+        "to come",
+        "DPD and status history",
+        "M0-grace → M1",
+        "Ledger (last 50",
+        "disbursement",
+        "Communication record",
+    ] {
+        assert!(supervisor.body.contains(part), "the loan page shows {part}: {}", supervisor.body);
+    }
     let ag1_csrf = csrf_field(&page.body);
 
     // Calls: only the assigned agent dials; the pack decides (by the clock, so either answer).
