@@ -166,6 +166,8 @@ pub fn resolve(store: &mut Store, id: i64, outcome: Outcome, actor: &str) -> Res
             if !tx.correct_month(loan.seq, month, code, dpd, class, bucket)? {
                 return Err(AppError::invalid("month", format!("loan {} has no reported month {month}", loan.loan_no)));
             }
+            // The dashboard's figures counted from the corrected row.
+            tx.recount_month_figures(month)?;
         }
         let english = tx.borrower(&loan.borrower_id)?.is_some_and(|b| b.language == "en");
         let text = answer(outcome, &loan.loan_no, dispute.month.as_deref(), english);

@@ -80,6 +80,10 @@ fn staff(tx: &mut Tx<'_>, field: &'static str, name: &str, roles: &[&str]) -> Re
     }
 }
 
+/// The most a borrower may declare as monthly income or expenses: far above any borrower of a
+/// small loan, and small enough that the affordability arithmetic cannot overflow.
+pub const MAX_DECLARED: Amount = Amount(1_000_000_000_000);
+
 /// Files a request; the loan must be active, with no other request open.
 pub fn file(store: &mut Store, f: &Filing<'_>) -> Result<i64, AppError> {
     one_of("reason", f.reason, &REASONS)?;
@@ -91,11 +95,11 @@ pub fn file(store: &mut Store, f: &Filing<'_>) -> Result<i64, AppError> {
     if f.details.chars().count() > 2_000 {
         return Err(AppError::invalid("details", "at most 2,000 characters"));
     }
-    if f.monthly_income < Amount::ZERO {
-        return Err(AppError::invalid("income", "the monthly income declared cannot be negative"));
+    if f.monthly_income < Amount::ZERO || f.monthly_income > MAX_DECLARED {
+        return Err(AppError::invalid("income", format!("the monthly income declared must be from 0 to {MAX_DECLARED}")));
     }
-    if f.monthly_expenses < Amount::ZERO {
-        return Err(AppError::invalid("expenses", "the monthly expenses declared cannot be negative"));
+    if f.monthly_expenses < Amount::ZERO || f.monthly_expenses > MAX_DECLARED {
+        return Err(AppError::invalid("expenses", format!("the monthly expenses declared must be from 0 to {MAX_DECLARED}")));
     }
     if let Some(e) = f.evidence.iter().find(|e| e.trim().is_empty() || e.contains('\n') || e.len() > 500) {
         return Err(AppError::invalid(

@@ -97,8 +97,15 @@ pub struct PaymentOutcome {
 /// payment may be dated back to the loan's last payment (the loan is replayed with it); its
 /// ledger entries are booked on the open business day, never inside a closed one.
 pub fn pay(store: &mut Store, loan_no: &str, amount: Amount, date: Option<Date>, key: &str) -> Result<PaymentOutcome, AppError> {
+    if let Some(prefix) = WEB_KEY_PREFIXES.iter().find(|p| key.starts_with(*p)) {
+        return Err(AppError::invalid("key", format!("keys starting `{prefix}` are the web channels'; use another key")));
+    }
     pay_by(store, loan_no, amount, date, key, SYSTEM_ACTOR)
 }
+
+/// The idempotency keys of payments made through the server, each channel's own (`api:CLIENT:KEY`,
+/// `portal:BORROWER:KEY`, `console:STAFF:KEY`), which no other payment may take.
+pub const WEB_KEY_PREFIXES: [&str; 3] = ["api:", "portal:", "console:"];
 
 /// [`pay`], audited as posted by `actor` (a member of staff, an API client, a borrower).
 pub fn pay_by(

@@ -306,7 +306,7 @@ pub(crate) fn outcome_page(
     let (status, line) = match outcome {
         Ok(text) => (StatusCode::OK, format!("<p class=\"ok\">{}</p>", escape(&text))),
         Err(e @ (AppError::Invalid { .. } | AppError::Loan(_) | AppError::KeyReused { .. } | AppError::NotFound { .. })) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
+            if matches!(e, AppError::NotFound { .. }) { StatusCode::NOT_FOUND } else { StatusCode::UNPROCESSABLE_ENTITY },
             format!("<p class=\"bad\">{}{}</p>", lang.t("未能办理：", "Not done: "), escape(&e.to_string())),
         ),
         Err(e) => return unavailable(title, e),

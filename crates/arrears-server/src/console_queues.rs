@@ -78,8 +78,15 @@ pub async fn hardship_desk(
             for status in ["submitted", "under-review", "approved"] {
                 for h in store.read(|tx| tx.hardship_in(status))? {
                     let loan_no = store.read(|tx| tx.loan_by_seq(h.loan_seq))?.map(|l| l.loan_no).unwrap_or_default();
-                    let comparison =
-                        if status == "submitted" { None } else { hardship::comparison_of(store, h.id).ok().flatten() };
+                    // A relief that no longer fits the loan (it changed since) shows no comparison;
+                    // the decision will say why.
+                    let comparison = match status {
+                        "submitted" => None,
+                        _ => match hardship::comparison_of(store, h.id) {
+                            Err(AppError::Invalid { .. } | AppError::Loan(_)) => None,
+                            found => found?,
+                        },
+                    };
                     out.push((h, loan_no, comparison));
                 }
             }

@@ -161,7 +161,11 @@ pub async fn legal(State(shared): State<Arc<Shared>>, Query(q): Query<HashMap<St
     };
     let found = shared
         .with_store(|store| {
-            let candidates = arrears_app::legal::candidates(store).unwrap_or_default();
+            // No business day open yet: no candidate, rather than an error page.
+            let candidates = match arrears_app::legal::candidates(store) {
+                Err(AppError::Invalid { .. }) => Vec::new(),
+                found => found?,
+            };
             Ok((candidates, store.read(|tx| tx.open_cases(200))?))
         })
         .await;

@@ -670,8 +670,7 @@ pub async fn csv(
         d.currency.as_deref().unwrap_or("none"),
         d.business_date.map_or_else(|| "none".into(), |d| d.to_string())
     );
-    let disposition =
-        format!("attachment; filename=\"{}\"", name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '.', "_"));
+    let disposition = crate::pages::attachment(&name);
     (
         StatusCode::OK,
         [

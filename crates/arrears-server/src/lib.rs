@@ -111,8 +111,11 @@ impl Shared {
                 None => arrears_app::open(&shared.db)?,
             };
             let result = work(&mut store);
+            // A connection whose work failed in the database or its connection may be broken
+            // (a restarted server): it is closed rather than handed to the next request.
+            let suspect = matches!(result, Err(arrears_app::AppError::Store(_) | arrears_app::AppError::Io(_)));
             let mut pool = shared.pool.lock().expect("pool");
-            if pool.len() < POOL {
+            if pool.len() < POOL && !suspect {
                 pool.push(store);
             }
             result

@@ -7,8 +7,9 @@
 //!
 //! Who does what: calls, the agent the loan's open call task is assigned to (who alone sees
 //! the debtor's whole phone number, for an allowed call); payments, a supervisor or admin;
-//! hardship requests, the assigned agent, a hardship officer, a supervisor or admin; legal
-//! cases, a legal officer, a supervisor or admin.
+//! hardship requests, an agent who may see the loan (a task of theirs open or of the last 30
+//! days), a hardship officer, a supervisor or admin; legal cases, a legal officer, a
+//! supervisor or admin. A payment form's idempotency key is 32 hex digits made with the form.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -63,7 +64,7 @@ pub(crate) fn forms(lang: Lang, session: &SessionRow, loan_no: &str, currency: &
             lang.t("登记", "Post"),
         ));
     }
-    if HARDSHIP_ROLES.contains(&role) && (role != "agent" || !tasks.is_empty()) {
+    if HARDSHIP_ROLES.contains(&role) {
         out.push_str(&format!(
             "<form method=\"post\" action=\"{}\" class=\"stack\">{csrf}<h3>{}</h3>{}<button type=\"submit\">{}</button></form>",
             action("hardship"),
@@ -148,9 +149,21 @@ pub async fn dial(
         Ok(session) => session,
         Err(refused) => return refused,
     };
-    let (agent, task) = (session.subject.clone(), form.task);
+    let (agent, task, loan) = (session.subject.clone(), form.task, loan_no.clone());
     let config = Arc::clone(&shared);
-    let dialled = shared.with_store(move |store| calls::dial(store, &config.config, task, &agent, now_minutes())).await;
+    let dialled = shared
+        .with_store(move |store| {
+            // The task must be this loan's: the page would otherwise show another debtor's number.
+            let of_loan = store.read(|tx| {
+                let (Some(t), Some(l)) = (tx.call_task(task)?, tx.loan(&loan)?) else { return Ok::<_, AppError>(false) };
+                Ok(t.loan_seq == l.seq)
+            })?;
+            if !of_loan {
+                return Err(AppError::NotFound { what: "call task of this loan", id: task.to_string() });
+            }
+            calls::dial(store, &config.config, task, &agent, now_minutes())
+        })
+        .await;
     match dialled {
         Ok(Dial::Allowed { contact_key, phone, script }) => {
             let codes: String = CallOutcome::CODES.iter().map(|c| format!("<option>{c}</option>")).collect();
@@ -275,6 +288,10 @@ pub async fn pay(
         Ok(session) => session,
         Err(refused) => return refused,
     };
+    if !crate::pages::is_form_key(&form.key) {
+        let e = AppError::invalid("key", "the form has no payment key: open the loan page again");
+        return result(&shared, lang, &session, &loan_no, Err(e), "");
+    }
     let amount = match Amount::parse(&form.amount) {
         Ok(a) => a,
         Err(e) => return result(&shared, lang, &session, &loan_no, Err(AppError::invalid("amount", e.to_string())), ""),
@@ -305,7 +322,11 @@ pub async fn pay(
         .map(|p| {
             format!(
                 "{} {} ({} {}){}",
-                lang.t("已登记还款", "Payment posted:"),
+                if p.replayed {
+                    lang.t("这笔还款此前已登记，未重复入账：", "This payment was posted before, and not again:")
+                } else {
+                    lang.t("已登记还款", "Payment posted:")
+                },
                 p.amount.grouped(),
                 lang.t("到账日", "value date"),
                 p.value_date,

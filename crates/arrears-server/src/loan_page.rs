@@ -1,8 +1,10 @@
 //! The console's loan page: terms, standing, balances by component, the actions the member's
 //! role may take, the early-warning score with its reasons, the schedule with each
 //! installment's status, payments, promises, hardship requests, legal cases, documents, the
-//! DPD and status history, the ledger and the communication record of one loan. Who may see it: supervisors and the hardship, legal,
-//! compliance and admin roles any loan; an agent only a loan with a call task assigned to them
+//! DPD and status history, the ledger and the communication record of one loan.
+//!
+//! Who may see it: supervisors and the hardship, legal, compliance and admin roles any loan;
+//! an agent a loan with a call task assigned to them that is open or of the last 30 days
 //! (their staff name is their agent id); anyone else, or a loan that does not exist, 404.
 //! Phones are masked on this page for every role.
 
@@ -19,6 +21,10 @@ use arrears_store::{SessionRow, StoreError};
 use crate::console::{signed_in, staff_page, unavailable};
 use crate::pages::{escape, Lang};
 use crate::Shared;
+
+/// An agent keeps a loan this many days after their last call task on it (to follow up a
+/// promise or a hardship request), and for as long as a task of theirs is open.
+pub const AGENT_DAYS: i32 = 30;
 
 /// Roles that see every loan.
 const SEE_ALL: [&str; 5] = ["supervisor", "hardship-officer", "legal-officer", "compliance-officer", "admin"];
@@ -59,7 +65,10 @@ pub(crate) fn may_see(tx: &mut arrears_store::Tx<'_>, loan_no: &str, session: &S
         return Ok(false);
     }
     Ok(SEE_ALL.contains(&session.role.as_str())
-        || (session.role == "agent" && tx.assigned_to_agent(loan.seq, &session.subject)?))
+        || (session.role == "agent" && {
+            let since = tx.business_date()?.map_or(arrears_core::Date::from_days_since_epoch(0), |d| d.add_days(-AGENT_DAYS));
+            tx.assigned_to_agent(loan.seq, &session.subject, since)?
+        }))
 }
 
 /// `GET /console/loans/{loan}`.
@@ -262,7 +271,7 @@ pub async fn show(
                     escape(&d.kind),
                     escape(&d.lang),
                     escape(&d.made_by),
-                    escape(&d.sha256[..16.min(d.sha256.len())]),
+                    escape(d.sha256.get(..16).unwrap_or(&d.sha256)),
                 ])
             })
             .collect(),

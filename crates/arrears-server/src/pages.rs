@@ -59,6 +59,19 @@ impl Lang {
     }
 }
 
+/// Whether `key` is a form's idempotency key as the server makes them: 32 hex digits (a
+/// form sent without one, or with another, posts nothing).
+pub(crate) fn is_form_key(key: &str) -> bool {
+    key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A Content-Disposition for a download named `name`: the characters other than letters,
+/// digits, `-` and `.` become `_`, so no name can break the header.
+pub(crate) fn attachment(name: &str) -> String {
+    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+    format!("attachment; filename=\"{safe}\"")
+}
+
 /// Text made safe to place in HTML.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

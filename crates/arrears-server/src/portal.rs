@@ -382,7 +382,7 @@ pub async fn certificate(
         Ok((c, pdf)) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}-{}.pdf\"", c.statement.loan, c.kind)),
+                (header::CONTENT_DISPOSITION, crate::pages::attachment(&format!("{}-{}.pdf", c.statement.loan, c.kind))),
             ],
             pdf.bytes,
         )

@@ -97,6 +97,10 @@ pub async fn pay(
         Err(refused) => return refused,
     };
     let title = lang.t("还款", "Pay");
+    if !crate::pages::is_form_key(&form.key) {
+        let text = lang.t("页面已过期，请返回“我的借款”重新还款。", "The page expired: go back to My loans and pay from there.");
+        return notice(&shared, lang, title, "/portal/pay", Err(text.to_owned()));
+    }
     let amount = match Amount::parse(&form.amount) {
         Ok(a) => a,
         Err(e) => return notice(&shared, lang, title, "/portal/pay", Err(format!("{}: {e}", lang.t("还款金额", "amount")))),
@@ -122,7 +126,12 @@ pub async fn pay(
         Err(e) => return unavailable("portal payment", e),
     };
     let cur = view.record.terms.currency().code();
-    let mut text = match lang {
+    let mut text = if paid.replayed {
+        lang.t("这笔还款此前已经收到，没有重复扣款。", "This payment was received before; it was not taken again. ").to_owned()
+    } else {
+        String::new()
+    };
+    text += &match lang {
         Lang::Zh => format!("已收到您的还款{cur} {}（记账日{}）。", paid.amount.grouped(), lang.date(paid.value_date)),
         Lang::En => format!("Your payment of {cur} {} is received ({}).", paid.amount.grouped(), lang.date(paid.value_date)),
     };

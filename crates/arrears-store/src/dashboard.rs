@@ -156,6 +156,17 @@ pub fn month_before(month: &str) -> Option<String> {
     }
 }
 
+/// The month after `YYYY-MM`.
+pub fn month_after(month: &str) -> Option<String> {
+    let (y, m) = month.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    match m {
+        12 => Some(format!("{:04}-01", y + 1)),
+        1..=11 => Some(format!("{y:04}-{:02}", m + 1)),
+        _ => None,
+    }
+}
+
 /// The parameters of a query: `first`, then the currency when one is asked for.
 fn params(first: Vec<Value>, currency: Option<&str>) -> Vec<Value> {
     let mut out = first;
@@ -239,6 +250,23 @@ impl Tx<'_> {
               GROUP BY l.currency, SUBSTR(l.start_date, 1, 7)) x ON x.currency = v.currency AND x.vintage = v.vintage",
             &[m],
         )?;
+        Ok(())
+    }
+
+    /// Counts again the figures a changed month row of `month` touches (a dispute corrected
+    /// it): that month's, and the next month's moves from it, for the months already counted.
+    pub fn recount_month_figures(&mut self, month: &str) -> Result<(), StoreError> {
+        let done = |tx: &mut Tx<'_>, m: &str| -> Result<bool, StoreError> { Ok(tx.risk_run(m)?.as_deref() == Some("done")) };
+        if let Some(previous) = month_before(month) {
+            if done(self, month)? {
+                self.record_month_figures(month, &previous)?;
+            }
+        }
+        if let Some(next) = month_after(month) {
+            if done(self, &next)? {
+                self.record_month_figures(&next, month)?;
+            }
+        }
         Ok(())
     }
 

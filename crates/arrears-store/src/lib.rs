@@ -847,13 +847,13 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Appends to the audit log.
     /// Who did what to `subject` (a loan number, a name), oldest first.
     pub fn audit_of(&mut self, subject: &str) -> Result<Vec<(String, String)>, StoreError> {
         let rows = self.conn.query("SELECT actor, action FROM audit_log WHERE subject = $1 ORDER BY id", &[subject.into()])?;
         rows.iter().map(|r| Ok((r.text(0)?.to_owned(), r.text(1)?.to_owned()))).collect()
     }
 
+    /// Appends to the audit log.
     pub fn audit(
         &mut self,
         business_date: Date,

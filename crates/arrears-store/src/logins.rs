@@ -1,5 +1,7 @@
 //! Queries of the web application's logins: staff passwords (their hashes) and sessions.
 
+use arrears_core::Date;
+
 use crate::{StoreError, Tx};
 
 /// A session as stored: found by the SHA-256 of its token.
@@ -87,12 +89,12 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Whether a call task on the loan was ever assigned to the agent `agent_id` (an agent's
-    /// console shows only such loans).
-    pub fn assigned_to_agent(&mut self, loan_seq: i64, agent_id: &str) -> Result<bool, StoreError> {
+    /// Whether the agent `agent_id` has a call task on the loan that is open, or was planned on
+    /// or after `since` (an agent's console shows only such loans).
+    pub fn assigned_to_agent(&mut self, loan_seq: i64, agent_id: &str, since: Date) -> Result<bool, StoreError> {
         let rows = self.conn.query(
-            "SELECT 1 FROM call_tasks WHERE loan_seq = $1 AND assigned_to = $2 LIMIT 1",
-            &[loan_seq.into(), agent_id.into()],
+            "SELECT 1 FROM call_tasks WHERE loan_seq = $1 AND assigned_to = $2 AND (status = 'open' OR business_date >= $3) LIMIT 1",
+            &[loan_seq.into(), agent_id.into(), since.to_string().into()],
         )?;
         Ok(!rows.is_empty())
     }

@@ -350,3 +350,30 @@ story!(a_book_from_before_the_month_figures_gets_them_on_upgrade, |db: &TestDb| 
     assert_eq!(version, arrears_store::SCHEMA_VERSION);
     assert_eq!(dashboard::dashboard(&mut store, Some("CNY"), None).unwrap(), before, "the upgrade counts every month recorded");
 });
+
+story!(a_corrected_month_is_counted_again, |db: &TestDb| {
+    let mut store = db.init();
+    book(&mut store);
+    let late_in_february = |store: &mut Store| {
+        let d = dashboard::dashboard(store, Some("CNY"), None).unwrap();
+        let month = d.months.iter().find(|m| m.month == "2026-02").unwrap().clone();
+        let late: i64 = month.buckets.iter().filter(|(b, _, _)| b != "M0").map(|(_, n, _)| n).sum();
+        (late, d.cures.iter().find(|c| c.month == "2026-02").map_or(0, |c| c.late))
+    };
+    let (late_before, cure_before) = late_in_february(&mut store);
+    // L3 was late at February's end; the bureau's record of it is disputed and found wrong.
+    let id = arrears_app::disputes::open(
+        &mut store,
+        &arrears_app::disputes::NewDispute {
+            loan_no: "L3",
+            month: Some("2026-02"),
+            amount: None,
+            reason: "paid on time",
+            channel: "phone",
+            actor: "kim",
+        },
+    )
+    .unwrap();
+    arrears_app::disputes::resolve(&mut store, id, arrears_app::disputes::Outcome::Corrected { status: 'N' }, "kim").unwrap();
+    assert_eq!(late_in_february(&mut store), (late_before - 1, cure_before - 1), "February's figures and its cures count again");
+});

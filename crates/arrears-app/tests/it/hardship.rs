@@ -52,6 +52,11 @@ story!(a_plan_is_proposed_checked_accepted_honoured_and_broken, |db: &TestDb| {
     assert!(hardship::file(&mut store, &bad).unwrap_err().to_string().starts_with("reason: `bored` is not one of"));
     let bad = Filing { monthly_income: amt("-1.00"), ..filing("L1", "plan") };
     assert!(hardship::file(&mut store, &bad).unwrap_err().to_string().starts_with("income:"));
+    // An income no borrower has would overflow the affordability arithmetic.
+    let bad = Filing { monthly_income: amt("900000000000000.00"), ..filing("L1", "plan") };
+    assert!(hardship::file(&mut store, &bad).unwrap_err().to_string().starts_with("income:"));
+    let bad = Filing { monthly_expenses: amt("10000000001.00"), ..filing("L1", "plan") };
+    assert!(hardship::file(&mut store, &bad).unwrap_err().to_string().starts_with("expenses:"));
     let id = hardship::file(&mut store, &filing("L1", "plan")).unwrap();
     let err = hardship::file(&mut store, &filing("L1", "extension")).unwrap_err();
     assert!(err.to_string().contains(&format!("already has request {id} (submitted)")), "{err}");

@@ -39,6 +39,10 @@ story!(a_key_posts_once, |db: &TestDb| {
     let reused = pay(&mut store, "10.00", "2026-02-15", "bank-0001").unwrap_err();
     assert!(matches!(reused, AppError::KeyReused { .. }), "{reused}");
     assert!(reused.to_string().starts_with("key:"), "{reused}");
+    for web in ["api:core:1", "portal:B1:0123", "console:li:0123"] {
+        let taken = pay(&mut store, "10.00", "2026-02-15", web).unwrap_err();
+        assert!(taken.to_string().contains("web channels"), "{web}: {taken}");
+    }
     assert_same_dump(&dump(&mut store), &before);
     assert_ledger_matches(&mut store);
 });

@@ -211,15 +211,40 @@ fn each_role_does_what_it_may_on_a_loan_and_nothing_else(book: Book) {
     assert_eq!(send(&base, "POST", "/console/loans/L2/dial", &ag2, &format!("csrf={ag2_csrf}&task=1")).status, 404);
 
     // Payments: a supervisor posts, once per form; an agent may not; a bad amount is named.
-    assert_eq!(send(&base, "POST", "/console/loans/L2/pay", &ag1, &format!("csrf={ag1_csrf}&key=k1&amount=10.00")).status, 403);
-    assert_eq!(send(&base, "POST", "/console/loans/L2/pay", &sup, "csrf=forged&key=k1&amount=10.00").status, 403, "CSRF");
-    let bad = send(&base, "POST", "/console/loans/L2/pay?lang=en", &sup, &format!("csrf={sup_csrf}&key=k1&amount=ten"));
+    assert_eq!(
+        send(
+            &base,
+            "POST",
+            "/console/loans/L2/pay",
+            &ag1,
+            &format!("csrf={ag1_csrf}&key=0123456789abcdef0123456789abcdef&amount=10.00")
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        send(&base, "POST", "/console/loans/L2/pay", &sup, "csrf=forged&key=0123456789abcdef0123456789abcdef&amount=10.00")
+            .status,
+        403,
+        "CSRF"
+    );
+    let bad = send(
+        &base,
+        "POST",
+        "/console/loans/L2/pay?lang=en",
+        &sup,
+        &format!("csrf={sup_csrf}&key=0123456789abcdef0123456789abcdef&amount=ten"),
+    );
     assert!(bad.status == 422 && bad.body.contains("amount"), "{}", bad.body);
-    let form = format!("csrf={sup_csrf}&key=k1&amount=10.00");
+    let form = format!("csrf={sup_csrf}&key=0123456789abcdef0123456789abcdef&amount=10.00");
     let paid = send(&base, "POST", "/console/loans/L2/pay?lang=en", &sup, &form);
     assert!(paid.status == 200 && paid.body.contains("Payment posted: 10.00"), "{}", paid.body);
-    assert_eq!(send(&base, "POST", "/console/loans/L2/pay?lang=en", &sup, &form).status, 200);
+    let again = send(&base, "POST", "/console/loans/L2/pay?lang=en", &sup, &form);
+    assert!(again.status == 200 && again.body.contains("posted before, and not again"), "{}", again.body);
     assert_eq!(posted_payments(&book, "L2"), 1, "the same form twice posts once");
+    let keyless = send(&base, "POST", "/console/loans/L2/pay?lang=en", &sup, &format!("csrf={sup_csrf}&key=&amount=10.00"));
+    assert!(keyless.status == 422 && keyless.body.contains("payment key"), "{}", keyless.body);
+    assert_eq!(posted_payments(&book, "L2"), 1, "a form without its key posts nothing");
 
     // Hardship: the agent files for the borrower; the desk is closed to agents; the officer
     // proposes, cannot approve their own proposal; a supervisor approves.
@@ -292,13 +317,40 @@ fn each_role_does_what_it_may_on_a_loan_and_nothing_else(book: Book) {
     let pay = format!("csrf={csrf}&loan=L2&key={key}&amount=20.00");
     let paid = send(&base, "POST", "/portal/pay?lang=en", &me, &pay);
     assert!(paid.status == 200 && paid.body.contains("Your payment of CNY 20.00 is received"), "{}", paid.body);
-    assert_eq!(send(&base, "POST", "/portal/pay?lang=en", &me, &pay).status, 200, "sent again");
+    let again = send(&base, "POST", "/portal/pay?lang=en", &me, &pay);
+    assert!(again.status == 200 && again.body.contains("received before; it was not taken again"), "sent again: {}", again.body);
+    let keyless = send(&base, "POST", "/portal/pay?lang=en", &me, &format!("csrf={csrf}&loan=L2&amount=20.00"));
+    assert!(keyless.status == 422 && keyless.body.contains("The page expired"), "{}", keyless.body);
     assert_eq!(posted_payments(&book, "L2"), 2, "one payment by the portal, one by the supervisor");
-    assert_eq!(send(&base, "POST", "/portal/pay", &me, &format!("csrf={csrf}&loan=L1&key=other&amount=1.00")).status, 404);
-    let zh = send(&base, "POST", "/portal/pay", &me, &format!("csrf={csrf}&loan=L2&key=k9&amount=99999.00"));
+    assert_eq!(
+        send(&base, "POST", "/portal/pay", &me, &format!("csrf={csrf}&loan=L1&key=11112222333344445555666677778888&amount=1.00"))
+            .status,
+        404
+    );
+    let zh = send(
+        &base,
+        "POST",
+        "/portal/pay",
+        &me,
+        &format!("csrf={csrf}&loan=L2&key=99998888777766665555444433332222&amount=99999.00"),
+    );
     assert!(zh.status == 422 && zh.body.contains("金额超过了结清所需的"), "{}", zh.body);
     assert_eq!(send(&base, "POST", "/portal/pay", &me, "csrf=forged&loan=L2&key=k8&amount=1.00").status, 403);
     assert_eq!(send(&base, "GET", "/console/loans/L2", &me, "").status, 303, "a borrower is not staff");
+
+    // An agent keeps a loan while a task of theirs is open or for 30 days after; then 404.
+    assert_eq!(send(&base, "GET", "/console/loans/L2", &ag1, "").status, 200);
+    let mut store = arrears_app::open(&book.url).unwrap();
+    store.transaction(|tx| tx.execute_raw("UPDATE call_tasks SET status = 'done', business_date = '2026-01-20'")).unwrap();
+    assert_eq!(send(&base, "GET", "/console/loans/L2", &ag1, "").status, 404, "a task done 40 days ago");
+    let late_filing = send(
+        &base,
+        "POST",
+        "/console/loans/L2/hardship",
+        &ag1,
+        &format!("csrf={ag1_csrf}&reason=other&wanted=plan&income=1.00&expenses=0.00"),
+    );
+    assert_eq!(late_filing.status, 404);
 
     // A repayment certificate of what was paid so far, as PDF; each one a new certificate.
     assert!(mine.body.contains("kind\" value=\"repayment\""), "{}", mine.body);
