@@ -30,7 +30,7 @@ use crate::Shared;
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/console/dashboard", get(show))
-        .route("/console/dashboard/{file}", get(csv))
+        .route("/console/dashboard/{file}", get(export))
         .route("/assets/echarts.min.js", get(echarts))
         .route("/assets/dashboard.js", get(script))
 }
@@ -550,13 +550,15 @@ fn chart_card(lang: Lang, chart: Chart, d: &Dashboard) -> String {
     format!(
         "<section class=\"card\" id=\"{code}\"><h2>{title}</h2><p class=\"muted\">{what}</p>{drawing}\
          <details><summary>{numbers}</summary>{table}</details>\
-         <p><a href=\"/console/dashboard/{code}.csv{query}\" download>{csv}</a></p></section>",
+         <p><a href=\"/console/dashboard/{code}.csv{query}\" download>{csv}</a> · \
+         <a href=\"/console/dashboard/{code}.xlsx{query}\" download>{xlsx}</a></p></section>",
         title = escape(title),
         what = escape(what),
         numbers = lang.t("数据表", "The numbers"),
         table = html_table(&t),
         query = query(lang, d),
         csv = lang.t("下载 CSV", "Download CSV"),
+        xlsx = lang.t("下载 Excel", "Download XLSX"),
     )
 }
 
@@ -636,8 +638,9 @@ fn csv_text(t: &Table) -> String {
     out
 }
 
-/// `GET /console/dashboard/{chart}.csv[?currency=CNY]`: a chart's numbers as CSV.
-pub async fn csv(
+/// `GET /console/dashboard/{chart}.csv` or `.xlsx` (`?currency=CNY&from=D&to=D`): a chart's
+/// numbers as CSV or as a workbook.
+pub async fn export(
     State(shared): State<Arc<Shared>>,
     Path(file): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -647,7 +650,12 @@ pub async fn csv(
     if let Err(to_login) = signed_in(&shared, &headers, "staff", lang).await {
         return to_login;
     }
-    let Some(chart) = file.strip_suffix(".csv").and_then(Chart::parse) else {
+    let (code, xlsx) = match (file.strip_suffix(".csv"), file.strip_suffix(".xlsx")) {
+        (Some(code), _) => (code, false),
+        (_, Some(code)) => (code, true),
+        _ => ("", false),
+    };
+    let Some(chart) = Chart::parse(code) else {
         return crate::pages::not_found(State(shared), Query(q), headers).await;
     };
     let period = match period_of(&q) {
@@ -665,22 +673,57 @@ pub async fn csv(
         Err(e) => return unavailable("dashboard export", e),
     };
     let name = format!(
-        "{}-{}-{}.csv",
+        "{}-{}-{}.{}",
         chart.code(),
         d.currency.as_deref().unwrap_or("none"),
-        d.business_date.map_or_else(|| "none".into(), |d| d.to_string())
+        d.business_date.map_or_else(|| "none".into(), |d| d.to_string()),
+        if xlsx { "xlsx" } else { "csv" }
     );
-    let disposition = crate::pages::attachment(&name);
+    let t = table(lang, chart, &d);
+    let (kind, body) = if xlsx {
+        match xlsx_bytes(chart.code(), &t) {
+            Ok(bytes) => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes),
+            Err(e) => return unavailable("dashboard workbook", e),
+        }
+    } else {
+        ("text/csv; charset=utf-8", csv_text(&t).into_bytes())
+    };
     (
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_TYPE, kind.to_owned()),
+            (header::CONTENT_DISPOSITION, crate::pages::attachment(&name)),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
-        csv_text(&table(lang, chart, &d)),
+        body,
     )
         .into_response()
+}
+
+/// A chart's numbers as a workbook of one sheet: the header row in bold; whole numbers and
+/// decimals as numbers (two places), the rest as text.
+fn xlsx_bytes(sheet_name: &str, t: &Table) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let (bold, decimal) = (Format::new().set_bold(), Format::new().set_num_format("#,##0.00"));
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_name)?;
+    for (col, head) in t.headers.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, head, &bold)?;
+    }
+    for (i, row) in t.rows.iter().enumerate() {
+        for (col, cell) in row.iter().enumerate() {
+            let (r, c) = (i as u32 + 1, col as u16);
+            let plain = !cell.is_empty() && cell.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit() || b == b'.');
+            // Display only: the exact figures are the CSV's text; a spreadsheet cell is a float.
+            match cell.parse::<f64>() {
+                Ok(n) if plain && cell.contains('.') => sheet.write_number_with_format(r, c, n, &decimal)?,
+                Ok(n) if plain => sheet.write_number(r, c, n)?,
+                _ => sheet.write_string(r, c, cell)?,
+            };
+        }
+    }
+    book.save_to_buffer()
 }
 
 /// Apache ECharts 5.6.0 (`assets/echarts`, Apache-2.0), unchanged.

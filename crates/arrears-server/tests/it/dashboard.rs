@@ -114,6 +114,31 @@ fn staff_see_the_dashboard_and_download_its_numbers() {
         assert_eq!(disposition, format!("attachment; filename=\"{chart}-CNY-2026-03-01.csv\""));
         assert!(body.ends_with("\r\n") && body.lines().count() >= 1, "{chart}: {body:?}");
     }
+    // And as a workbook: one sheet, named for the chart.
+    for chart in ["book", "roll", "funnel"] {
+        let mut response =
+            agent().get(&format!("{base}/console/dashboard/{chart}.xlsx?lang=en")).header("Cookie", &staff).call().unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let kind = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+        assert_eq!(kind, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        let bytes = response.body_mut().read_to_vec().unwrap();
+        // Read back, the sheet holds what the CSV does: the same headers and cells.
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range(chart).unwrap();
+        let (_, _, _, _, csv) = fetch(&base, &format!("/console/dashboard/{chart}.csv?lang=en"), &staff);
+        let lines: Vec<Vec<String>> = csv.lines().map(|l| l.split(',').map(str::to_owned).collect()).collect();
+        let cells: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+        assert_eq!(cells.len(), lines.len(), "{chart}: {cells:?} against {lines:?}");
+        for (cells, line) in cells.iter().zip(&lines) {
+            assert_eq!(cells.len(), line.len(), "{chart}: {cells:?} against {line:?}");
+            for (cell, field) in cells.iter().zip(line) {
+                let same_number = cell.parse::<f64>().ok().is_some_and(|c| field.parse::<f64>().ok() == Some(c));
+                assert!(cell == field || same_number, "{chart}: {cell} against {field}");
+            }
+        }
+    }
+    assert!(page.contains("book.xlsx?lang=zh&amp;currency=CNY"), "the page links the workbook");
     let (_, _, _, _, book_csv) = fetch(&base, "/console/dashboard/book.csv?lang=en", &staff);
     let l2 = store.read(|tx| tx.loan("L2")).unwrap().unwrap();
     let owed = arrears_core::Amount(l2.state.outstanding().total().0);
