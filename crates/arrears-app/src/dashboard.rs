@@ -27,6 +27,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use arrears_core::{Amount, Bucket, Date};
+use arrears_store::dashboard::{month_after, month_before};
 use arrears_store::{ArmLine, BookLine, Funnel, Store, Tx};
 
 use crate::AppError;
@@ -268,15 +269,11 @@ fn out_period(period: Period, open: Option<Date>) -> Option<(Date, Date)> {
     }
 }
 
-/// `YYYY-MM` as a count of months, and back.
+/// `YYYY-MM` as a count of months (months on book are differences of two).
 fn month_index(month: &str) -> Option<i32> {
     let (y, m) = month.split_once('-')?;
     let (y, m): (i32, i32) = (y.parse().ok()?, m.parse().ok()?);
     (1..=12).contains(&m).then_some(y * 12 + m - 1)
-}
-
-fn month_text(index: i32) -> String {
-    format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1)
 }
 
 /// Where a bucket sorts: the core's order, unknown labels (and [`CLOSED`]) last.
@@ -305,7 +302,7 @@ fn overdue(tx: &mut Tx<'_>, currency: Option<&str>) -> Result<Vec<MonthBuckets>,
 
 fn roll(tx: &mut Tx<'_>, months: &[&str], currency: Option<&str>) -> Result<Option<Roll>, AppError> {
     let Some(to) = months.last() else { return Ok(None) };
-    let Some(from) = month_index(to).map(|i| month_text(i - 1)).filter(|f| months.contains(&f.as_str())) else {
+    let Some(from) = month_before(to).filter(|f| months.contains(&f.as_str())) else {
         return Ok(None);
     };
     let counts = tx.roll_counts(to, currency)?;
@@ -356,7 +353,7 @@ fn vintages(tx: &mut Tx<'_>, months: &[&str], currency: Option<&str>) -> Result<
 fn cures(tx: &mut Tx<'_>, currency: Option<&str>) -> Result<Vec<Cure>, AppError> {
     let mut out: BTreeMap<String, Cure> = BTreeMap::new();
     for c in tx.cure_counts(currency)? {
-        let next = month_index(&c.month).map(|i| month_text(i + 1)).unwrap_or_default();
+        let next = month_after(&c.month).unwrap_or_default();
         let cure = out.entry(c.month.clone()).or_insert_with(|| Cure {
             month: c.month.clone(),
             next_month: next,
@@ -403,8 +400,9 @@ mod tests {
 
     #[test]
     fn months_count_across_years() {
-        assert_eq!(month_index("2026-01").map(|i| month_text(i - 1)).as_deref(), Some("2025-12"));
-        assert_eq!(month_index("2025-12").map(|i| month_text(i + 1)).as_deref(), Some("2026-01"));
+        assert_eq!(month_before("2026-01").as_deref(), Some("2025-12"));
+        assert_eq!(month_after("2025-12").as_deref(), Some("2026-01"));
+        assert_eq!(month_index("2026-01").map(|i| i - month_index("2025-12").unwrap_or(0)), Some(1));
         assert_eq!(month_index("2026-13"), None);
         assert!(bucket_order("M0") < bucket_order("M0-grace") && bucket_order("M7+") < bucket_order(CLOSED));
     }

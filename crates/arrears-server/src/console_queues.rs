@@ -30,7 +30,7 @@ pub(crate) fn work_queue(store: &mut Store, agent: &str, lang: Lang) -> Result<S
         let tasks = tx.open_call_tasks(Some(agent), "", 50)?;
         let mut rows = Vec::new();
         for t in tasks {
-            let loan_no = tx.loan_by_seq(t.loan_seq)?.map(|l| l.loan_no).unwrap_or_default();
+            let loan_no = tx.loan_no_of(t.loan_seq)?.unwrap_or_default();
             rows.push(format!(
                 "<tr><td><a href=\"/console/loans/{loan}?lang={code}\">{loan}</a></td><td class=\"num\">{dpd}</td>\
                  <td class=\"num\">{due}</td><td>{arm}</td><td class=\"num\">{priority}</td></tr>",
@@ -77,7 +77,7 @@ pub async fn hardship_desk(
             let mut out = Vec::new();
             for status in ["submitted", "under-review", "approved"] {
                 for h in store.read(|tx| tx.hardship_in(status))? {
-                    let loan_no = store.read(|tx| tx.loan_by_seq(h.loan_seq))?.map(|l| l.loan_no).unwrap_or_default();
+                    let loan_no = store.read(|tx| tx.loan_no_of(h.loan_seq))?.unwrap_or_default();
                     // A relief that no longer fits the loan (it changed since) shows no comparison;
                     // the decision will say why.
                     let comparison = match status {

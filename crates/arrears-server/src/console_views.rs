@@ -36,10 +36,7 @@ fn table(header: &[&str], rows: Vec<Vec<String>>, empty: &str) -> String {
     if rows.is_empty() {
         return format!("<p class=\"muted\">{}</p>", escape(empty));
     }
-    let head: String = header.iter().map(|h| format!("<th>{h}</th>")).collect();
-    let body: String =
-        rows.iter().map(|r| format!("<tr>{}</tr>", r.iter().map(|c| format!("<td>{c}</td>")).collect::<String>())).collect();
-    format!("<table><tr>{head}</tr>{body}</table>")
+    crate::pages::table(header, &rows)
 }
 
 fn loan_link(lang: Lang, loan_no: &str) -> String {
@@ -78,7 +75,7 @@ pub async fn compliance(
             let breaches = report
                 .breaches
                 .iter()
-                .map(|b| Ok((store.read(|tx| tx.loan_by_seq(b.loan_seq))?.map(|l| l.loan_no).unwrap_or_default(), b.clone())))
+                .map(|b| Ok((store.read(|tx| tx.loan_no_of(b.loan_seq))?.unwrap_or_default(), b.clone())))
                 .collect::<Result<Vec<_>, AppError>>()?;
             Ok((from, to, report, breaches))
         })

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use arrears_store::{SessionRow, StoreError};
 
 use crate::console::{signed_in, staff_page, unavailable};
-use crate::pages::{escape, Lang};
+use crate::pages::{escape, table, Lang};
 use crate::Shared;
 
 /// An agent keeps a loan this many days after their last call task on it (to follow up a
@@ -115,8 +115,6 @@ pub async fn show(
     let s = &view.state;
     let cur = t.currency().code();
     let o = s.outstanding();
-    let row = |cells: &[String]| format!("<tr>{}</tr>", cells.iter().map(|c| format!("<td>{c}</td>")).collect::<String>());
-    let head = |cells: &[&str]| format!("<tr>{}</tr>", cells.iter().map(|c| format!("<th>{c}</th>")).collect::<String>());
     let mut body = format!(
         "<div class=\"card\"><p><strong>{loan}</strong> · {borrower} · {phone}</p><p>{cur} {principal} · {rate} · {months} {months_label} · {start}</p>\
          <p>{status_label}: {status} · DPD {dpd} · {bucket} · {class}</p></div>",
@@ -135,23 +133,25 @@ pub async fn show(
         class = escape(&s.class.to_string()),
     );
     body.push_str(&format!(
-        "<div class=\"card\"><table>{}{}</table></div>",
-        head(&[
-            lang.t("本金", "Principal"),
-            lang.t("利息", "Interest"),
-            lang.t("罚息", "Penalty"),
-            lang.t("复利", "Compound"),
-            lang.t("费用", "Fees"),
-            lang.t("结清金额", "Payoff")
-        ]),
-        row(&[
-            o.principal.grouped(),
-            o.interest.grouped(),
-            o.penalty.grouped(),
-            o.compound.grouped(),
-            o.fee.grouped(),
-            view.payoff.grouped()
-        ]),
+        "<div class=\"card\">{}</div>",
+        table(
+            &[
+                lang.t("本金", "Principal"),
+                lang.t("利息", "Interest"),
+                lang.t("罚息", "Penalty"),
+                lang.t("复利", "Compound"),
+                lang.t("费用", "Fees"),
+                lang.t("结清金额", "Payoff")
+            ],
+            &[vec![
+                o.principal.grouped(),
+                o.interest.grouped(),
+                o.penalty.grouped(),
+                o.compound.grouped(),
+                o.fee.grouped(),
+                view.payoff.grouped()
+            ]],
+        )
     ));
     body.push_str(&crate::loan_actions::forms(lang, &session, &view.record.loan_no, cur, &tasks));
     if let Some(r) = &view.risk {
@@ -168,7 +168,7 @@ pub async fn show(
             r.scored_on,
         ));
     }
-    let mut schedule = head(&[
+    let schedule_head = [
         "#",
         lang.t("应还日", "Due"),
         lang.t("应还", "Charged"),
@@ -176,7 +176,8 @@ pub async fn show(
         lang.t("未还", "Owed"),
         "DPD",
         lang.t("状态", "Status"),
-    ]);
+    ];
+    let mut schedule = Vec::new();
     for i in &s.installments {
         let status = if i.is_settled() {
             lang.t("已还清", "paid")
@@ -187,7 +188,7 @@ pub async fn show(
         } else {
             lang.t("未到期", "to come")
         };
-        schedule.push_str(&row(&[
+        schedule.push(vec![
             i.n.to_string(),
             i.due_date.to_string(),
             i.charged.total().grouped(),
@@ -195,144 +196,141 @@ pub async fn show(
             i.outstanding().total().grouped(),
             i.dpd_on(s.as_of).to_string(),
             status.to_owned(),
-        ]));
+        ]);
     }
-    body.push_str(&format!("<div class=\"card\"><h2>{}</h2><table>{schedule}</table></div>", lang.t("还款计划", "Schedule")));
-    let mut payments = head(&[lang.t("日期", "Date"), lang.t("金额", "Amount"), lang.t("状态", "Status")]);
-    for p in &view.payments {
-        payments.push_str(&row(&[
-            p.value_date.to_string(),
-            p.amount.grouped(),
-            escape(&format!("{:?}", p.status).to_lowercase()),
-        ]));
-    }
-    body.push_str(&format!("<div class=\"card\"><h2>{}</h2><table>{payments}</table></div>", lang.t("还款记录", "Payments")));
-    let table = |title: &str, header: String, rows: Vec<String>| {
+    let card = |title: &str, table: String| format!("<div class=\"card\"><h2>{title}</h2>{table}</div>");
+    body.push_str(&card(lang.t("还款计划", "Schedule"), table(&schedule_head, &schedule)));
+    let payments: Vec<Vec<String>> =
+        view.payments.iter().map(|p| vec![p.value_date.to_string(), p.amount.grouped(), escape(p.status.code())]).collect();
+    body.push_str(&card(
+        lang.t("还款记录", "Payments"),
+        table(&[lang.t("日期", "Date"), lang.t("金额", "Amount"), lang.t("状态", "Status")], &payments),
+    ));
+    // The sections below are left out when they have nothing to show.
+    let section = |title: &str, header: &[&str], rows: Vec<Vec<String>>| {
         if rows.is_empty() {
             String::new()
         } else {
-            format!("<div class=\"card\"><h2>{title}</h2><table>{header}{}</table></div>", rows.concat())
+            card(title, table(header, &rows))
         }
     };
-    body.push_str(&table(
+    body.push_str(&section(
         lang.t("还款承诺", "Promises"),
-        head(&[
+        &[
             lang.t("承诺日", "Made"),
             lang.t("还款日", "By"),
             lang.t("金额", "Amount"),
             lang.t("状态", "Status"),
             lang.t("催收员", "Agent"),
-        ]),
+        ],
         promises
             .iter()
             .map(|p| {
-                row(&[
+                vec![
                     p.made_on.to_string(),
                     p.promised_date.to_string(),
                     Amount(p.amount).grouped(),
                     escape(&p.status),
                     escape(&p.agent_id),
-                ])
+                ]
             })
             .collect(),
     ));
-    body.push_str(&table(
+    body.push_str(&section(
         lang.t("困难帮扶", "Hardship"),
-        head(&["#", lang.t("提交", "Filed"), lang.t("原因", "Reason"), lang.t("申请", "Wanted"), lang.t("状态", "Status")]),
+        &["#", lang.t("提交", "Filed"), lang.t("原因", "Reason"), lang.t("申请", "Wanted"), lang.t("状态", "Status")],
         hardship
             .iter()
-            .map(|h| row(&[h.id.to_string(), h.filed_on.to_string(), escape(&h.reason), escape(&h.wanted), escape(&h.status)]))
+            .map(|h| vec![h.id.to_string(), h.filed_on.to_string(), escape(&h.reason), escape(&h.wanted), escape(&h.status)])
             .collect(),
     ));
-    body.push_str(&table(
+    body.push_str(&section(
         lang.t("法务案件", "Legal cases"),
-        head(&["#", lang.t("立案", "Opened"), lang.t("阶段", "Stage"), lang.t("法院", "Court"), lang.t("案号", "Case no.")]),
+        &["#", lang.t("立案", "Opened"), lang.t("阶段", "Stage"), lang.t("法院", "Court"), lang.t("案号", "Case no.")],
         cases
             .iter()
             .map(|c| {
-                row(&[
+                vec![
                     c.id.to_string(),
                     c.opened_on.to_string(),
                     escape(&c.stage),
                     escape(c.court.as_deref().unwrap_or("")),
                     escape(c.case_no.as_deref().unwrap_or("")),
-                ])
+                ]
             })
             .collect(),
     ));
-    body.push_str(&table(
+    body.push_str(&section(
         lang.t("文书", "Documents"),
-        head(&[lang.t("日期", "Date"), lang.t("类型", "Kind"), lang.t("语言", "Language"), lang.t("制作", "By"), "SHA-256"]),
+        &[lang.t("日期", "Date"), lang.t("类型", "Kind"), lang.t("语言", "Language"), lang.t("制作", "By"), "SHA-256"],
         documents
             .iter()
             .map(|d| {
-                row(&[
+                vec![
                     d.made_on.to_string(),
                     escape(&d.kind),
                     escape(&d.lang),
                     escape(&d.made_by),
                     escape(d.sha256.get(..16).unwrap_or(&d.sha256)),
-                ])
+                ]
             })
             .collect(),
     ));
-    body.push_str(&table(
+    body.push_str(&section(
         lang.t("逾期状态变化", "DPD and status history"),
-        head(&[lang.t("日期", "Date"), "DPD", lang.t("分档", "Bucket"), lang.t("五级分类", "Class"), lang.t("来源", "Source")]),
+        &[lang.t("日期", "Date"), "DPD", lang.t("分档", "Bucket"), lang.t("五级分类", "Class"), lang.t("来源", "Source")],
         view.history
             .iter()
             .rev()
             .map(|(c, source)| {
-                row(&[
+                vec![
                     c.date.to_string(),
                     c.dpd.to_string(),
                     escape(&format!("{} → {}", c.from_bucket, c.to_bucket)),
                     escape(&format!("{} → {}", c.from_class, c.to_class)),
                     escape(source),
-                ])
+                ]
             })
             .collect(),
     ));
-    body.push_str(&table(
+    body.push_str(&section(
         lang.t("分户账（最近50笔，借+贷-）", "Ledger (last 50 entries; debit +, credit -)"),
-        head(&["#", lang.t("日期", "Date"), lang.t("类型", "Kind"), lang.t("凭据", "Reference"), lang.t("分录", "Lines")]),
+        &["#", lang.t("日期", "Date"), lang.t("类型", "Kind"), lang.t("凭据", "Reference"), lang.t("分录", "Lines")],
         view.ledger
             .iter()
             .rev()
             .take(50)
             .map(|e| {
                 let lines: Vec<String> = e.entry.lines.iter().map(|l| format!("{} {}", l.account, l.amount)).collect();
-                row(&[
+                vec![
                     e.entry_no.to_string(),
                     e.entry.date.to_string(),
                     escape(e.entry.kind.code()),
                     escape(&e.reference),
                     escape(&lines.join("; ")),
-                ])
+                ]
             })
             .collect(),
     ));
-    let mut record = head(&[
+    let record_head = [
         lang.t("时间", "When"),
         lang.t("渠道", "Channel"),
         lang.t("对象", "Party"),
         lang.t("决定", "Decision"),
         lang.t("规则", "Rule"),
-    ]);
+    ];
+    let mut record = Vec::new();
     for c in contacts.iter().rev().take(50) {
-        record.push_str(&row(&[
+        record.push(vec![
             escape(&c.at_local),
             escape(&c.channel),
             escape(&c.party),
             escape(&c.decision),
             escape(c.rule.as_deref().unwrap_or("")),
-        ]));
+        ]);
     }
-    body.push_str(&format!(
-        "<div class=\"card\"><h2>{} ({})</h2><table>{record}</table></div>",
-        lang.t("沟通记录（最近50条）", "Communication record (last 50)"),
-        contacts.len()
-    ));
+    let title = format!("{} ({})", lang.t("沟通记录（最近50条）", "Communication record (last 50)"), contacts.len());
+    body.push_str(&card(&title, table(&record_head, &record)));
     staff_page(&shared, lang, &session, &format!("{} {}", lang.t("借款", "Loan"), view.record.loan_no), "/console/loans", &body)
         .into_response()
 }

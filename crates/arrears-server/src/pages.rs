@@ -72,6 +72,14 @@ pub(crate) fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{safe}\"")
 }
 
+/// A table of `rows` under `header`; the cells are HTML already (escaped by the caller).
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let head: String = header.iter().map(|h| format!("<th>{h}</th>")).collect();
+    let body: String =
+        rows.iter().map(|r| format!("<tr>{}</tr>", r.iter().map(|c| format!("<td>{c}</td>")).collect::<String>())).collect();
+    format!("<table><tr>{head}</tr>{body}</table>")
+}
+
 /// Text made safe to place in HTML.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -526,6 +526,12 @@ impl Tx<'_> {
         rows.first().map(Self::loan_from_row).transpose()
     }
 
+    /// The loan number of loan `seq`, without reading the loan itself.
+    pub fn loan_no_of(&mut self, seq: i64) -> Result<Option<String>, StoreError> {
+        let rows = self.conn.query("SELECT loan_no FROM loans WHERE seq = $1", &[seq.into()])?;
+        rows.first().map(|r| r.text(0).map(str::to_owned)).transpose()
+    }
+
     pub fn loan_by_seq(&mut self, seq: i64) -> Result<Option<LoanRecord>, StoreError> {
         let lock = self.row_lock();
         let rows = self.conn.query(&format!("SELECT {LOAN_COLUMNS} FROM loans WHERE seq = $1{lock}"), &[seq.into()])?;
